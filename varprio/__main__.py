@@ -1,0 +1,5 @@
+"""``python -m varprio``."""
+
+from varprio.cli import main
+
+main()

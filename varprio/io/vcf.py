@@ -1,0 +1,382 @@
+"""Read a VCF or BCF (path or ``-`` for stdin) into ``VARIANT_BATCH`` record batches.
+
+Input: VCF 4.x, plain, gzip or bgzip compressed, or BCF (compressed or not); the format is
+sniffed from the first bytes (``BCF\\2``, gzip magic ``1f 8b``, ``##fileformat=VCF``).
+Header lines start with ``##``; the ``#CHROM`` line names the samples, e.g.::
+
+    ##fileformat=VCFv4.2
+    ##contig=<ID=1,length=248956422>
+    #CHROM  POS  ID  REF  ALT  QUAL  FILTER  INFO  FORMAT  NA12878
+    1  12345  .  A  G,<NON_REF>  50  PASS  DP=9  GT:AD:DP:GQ  0/1:4,5,0:9:50
+
+Text is decompressed and parsed in large chunks by ``varprio.io.vcf_text`` (no Python loop
+per record).  BCF is converted record by record to text with pysam (slower, see README).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import sys
+import tempfile
+import zlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
+from types import TracebackType
+from typing import BinaryIO
+
+import pyarrow as pa
+import pysam
+
+from varprio.errors import InputError
+from varprio.io import vcf_text
+from varprio.schemas import VARIANT_BATCH
+
+log = logging.getLogger(__name__)
+
+GZIP_MAGIC = b"\x1f\x8b"
+BCF_MAGIC = b"BCF\x02"
+VCF_MAGIC = b"##fileformat=VCF"
+CHUNK_BYTES = 32 << 20  # decompressed text parsed at once
+SNIFF_BYTES = 1 << 16  # one BGZF block
+BCF_CHUNK_RECORDS = 50_000
+_CONTIG = re.compile(r"^##contig=<(.*)>\s*$")
+
+
+class _Prefixed(io.RawIOBase):
+    """A binary stream that yields ``prefix`` and then the rest of ``raw``."""
+
+    def __init__(self, prefix: bytes, raw: BinaryIO, close_raw: bool) -> None:
+        super().__init__()
+        self._prefix, self._raw, self._close_raw = prefix, raw, close_raw
+
+    def close(self) -> None:
+        if self._close_raw and not self.closed:
+            self._raw.close()
+        super().close()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n], self._prefix = self._prefix[:n], self._prefix[n:]
+            return n
+        data = self._raw.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _prefetch(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Produce the next chunk (read, decompress) in a thread while the caller parses this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(next, chunks, None)
+        while (chunk := future.result()) is not None:
+            future = pool.submit(next, chunks, None)
+            yield chunk
+
+
+def _read_exact(stream: BinaryIO | pa.NativeFile, n: int) -> bytes:
+    """Read up to ``n`` bytes, fewer only at end of stream."""
+    parts, got = [], 0
+    while got < n:
+        data = stream.read(n - got)
+        if not data:
+            break
+        parts.append(bytes(data))
+        got += len(data)
+    return b"".join(parts)
+
+
+def _kind(head: bytes, compressed: bool, name: str) -> str:
+    """Name the format from the first (decompressed) bytes, or raise InputError."""
+    if head.startswith(BCF_MAGIC):
+        return "bcf"
+    if head.startswith(VCF_MAGIC) or head.startswith(b"#CHROM"):
+        return "vcf.gz" if compressed else "vcf"
+    raise InputError(
+        f"{name} is not a VCF or BCF: it starts with {head[:16]!r}, expected '##fileformat=VCF'"
+    )
+
+
+def _sniff(head: bytes, name: str) -> str:
+    """Name the format ('vcf', 'vcf.gz', 'bcf') from the first raw bytes of a file."""
+    if not head.startswith(GZIP_MAGIC):
+        return _kind(head, False, name)
+    try:
+        text = zlib.decompressobj(31).decompress(head, len(VCF_MAGIC))
+    except zlib.error as e:
+        raise InputError(
+            f"{name}: corrupt gzip data ({e}); expected a gzip/bgzip VCF or a BCF"
+        ) from e
+    return _kind(text, True, name)
+
+
+def detect_format(path: str) -> str:
+    """Return 'vcf', 'vcf.gz' or 'bcf' from the first bytes of ``path``.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read or is neither VCF nor BCF.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(SNIFF_BYTES)
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror}") from e
+    return _sniff(head, path)
+
+
+class VcfReader:
+    """Open a VCF/BCF (path or '-' for stdin) for one sample.
+
+    Parameters
+    ----------
+    path
+        File name, or '-' for standard input (VCF, gzipped VCF or BCF).
+    sample
+        Sample to read; may be omitted when the file has exactly one sample.
+    batch_size
+        Rows (one per ALT allele) per record batch; the last batch may be shorter.
+
+    Attributes
+    ----------
+    samples, sample, contigs, header
+        Sample names, the chosen sample, ``##contig`` lengths (``chr``-harmonised names,
+        None when no length is given) and the header text.
+    n_records, n_skipped
+        After iteration: records read, and skipped ALT alleles by kind
+        (symbolic, star, breakend, no_alt).
+    """
+
+    def __init__(self, path: str, sample: str | None = None, batch_size: int = 65536) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be >= 1")
+        self.path, self.batch_size = path, batch_size
+        self.name = "<stdin>" if path == "-" else path
+        self.n_records = 0
+        self.n_skipped = dict.fromkeys(vcf_text.SKIP_KINDS, 0)
+        self._contig_names: dict[str, str] = {}
+        self._tmp: tempfile._TemporaryFileWrapper[bytes] | None = None
+        self._bcf: pysam.VariantFile | None = None
+        self._text: BinaryIO | pa.NativeFile | None = None
+        self._pending = b""
+        self.format = self._open()
+        self.samples = self._header_samples()
+        self.sample = self._choose(sample)
+        self._sample_col = vcf_text.FIRST_SAMPLE + self.samples.index(self.sample)
+        self.contigs = self._parse_contigs()
+
+    # ----- opening and header -----
+    def _open(self) -> str:
+        """Open the input, sniff its format and read the header."""
+        raw: BinaryIO | pa.NativeFile
+        if self.path == "-":
+            head = _read_exact(sys.stdin.buffer, SNIFF_BYTES)
+            kind = _sniff(head, self.name)
+            raw = pa.PythonFile(_Prefixed(head, sys.stdin.buffer, False), mode="r")
+        else:
+            kind = detect_format(self.path)
+            raw = pa.OSFile(self.path)
+        if kind == "bcf":
+            self._open_bcf(raw)
+            return kind
+        self._text = pa.CompressedInputStream(raw, "gzip") if kind == "vcf.gz" else raw
+        self.header = self._read_text_header()
+        return kind
+
+    def _open_bcf(self, raw: pa.NativeFile) -> None:
+        """Open BCF with pysam (stdin is first copied to a temporary file)."""
+        path = self.path
+        if path == "-":
+            self._tmp = tempfile.NamedTemporaryFile(suffix=".bcf")  # noqa: SIM115
+            while data := raw.read(1 << 20):
+                self._tmp.write(data)
+            self._tmp.flush()
+            path = self._tmp.name
+        raw.close()
+        verbosity = pysam.set_verbosity(0)  # silence htslib's "no index file" message
+        try:
+            self._bcf = pysam.VariantFile(path, "r")
+        except (OSError, ValueError, NotImplementedError) as e:
+            raise InputError(
+                f"{self.name}: cannot read BCF ({e}); expected a BGZF or plain BCF"
+            ) from e
+        finally:
+            pysam.set_verbosity(verbosity)
+        self.header = str(self._bcf.header).rstrip("\n")
+
+    def _read_text_header(self) -> str:
+        """Read up to and including the #CHROM line; keep the rest as pending body text."""
+        buf = self._pending
+        while True:
+            at = 0 if buf.startswith(b"#CHROM") else buf.find(b"\n#CHROM")
+            end = buf.find(b"\n", at + 1) if at >= 0 else -1
+            if end >= 0:
+                break
+            more = self._read(CHUNK_BYTES)
+            if not more:
+                if at >= 0:
+                    buf, end = buf + b"\n", len(buf)
+                    break
+                raise InputError(f"{self.name} is not a VCF: no '#CHROM' header line")
+            buf += more
+        self._pending = buf[end + 1 :]
+        text = buf[: end + 1].decode("utf-8", errors="replace")
+        return "\n".join(line.rstrip("\r") for line in text.splitlines())
+
+    def _header_samples(self) -> list[str]:
+        chrom_line = self.header.rsplit("\n", 1)[-1]
+        if not chrom_line.startswith("#CHROM"):
+            raise InputError(f"{self.name} is not a VCF: no '#CHROM' header line")
+        return chrom_line.split("\t")[vcf_text.FIRST_SAMPLE :]
+
+    def _choose(self, sample: str | None) -> str:
+        if sample is not None:
+            if sample not in self.samples:
+                names = ", ".join(self.samples) or "(none)"
+                raise InputError(f"sample {sample} not found in {self.name}; samples are: {names}")
+            return sample
+        if not self.samples:
+            raise InputError(f"{self.name} has no sample columns")
+        if len(self.samples) > 1:
+            raise InputError(
+                f"{self.name} has {len(self.samples)} samples; choose one with --sample"
+            )
+        return self.samples[0]
+
+    def _parse_contigs(self) -> dict[str, int | None]:
+        contigs: dict[str, int | None] = {}
+        for line in self.header.split("\n"):
+            m = _CONTIG.match(line)
+            if not m:
+                continue
+            fields = dict(kv.split("=", 1) for kv in m.group(1).split(",") if "=" in kv)
+            if "ID" in fields:
+                length = fields.get("length", "")
+                name = vcf_text.harmonise_contig(fields["ID"])
+                contigs[name] = int(length) if length.isdigit() else None
+        return contigs
+
+    # ----- reading -----
+    def _guard(self, read):  # type: ignore[no-untyped-def]
+        """Run a read, turning decompression failures into InputError."""
+        try:
+            return read()
+        except (OSError, EOFError, zlib.error) as e:
+            raise InputError(
+                f"{self.name}: truncated or corrupt compressed data ({e}); "
+                "expected a complete gzip/bgzip file"
+            ) from e
+
+    def _read(self, n: int) -> bytes:
+        assert self._text is not None
+        return self._guard(lambda: _read_exact(self._text, n))
+
+    def _text_chunks(self) -> Iterator[bytes]:
+        """Decompressed data lines in chunks that end at a line boundary."""
+        buf = self._pending
+        self._pending = b""
+        while True:
+            more = self._read(CHUNK_BYTES)
+            if not more:
+                if buf.strip():
+                    yield buf if buf.endswith(b"\n") else buf + b"\n"
+                return
+            buf += more
+            cut = buf.rfind(b"\n") + 1
+            if cut:
+                yield buf[:cut]
+                buf = buf[cut:]
+
+    def _bcf_chunks(self) -> Iterator[bytes]:
+        """BCF records converted to VCF text by htslib, in chunks, for the chosen sample."""
+        assert self._bcf is not None
+        records = iter(self._bcf)
+        while True:
+            try:
+                text = "".join(str(rec) for rec in islice(records, BCF_CHUNK_RECORDS))
+            except (OSError, ValueError) as e:
+                raise InputError(
+                    f"{self.name}: corrupt or truncated BCF after record {self.n_records} ({e})"
+                ) from e
+            if not text:
+                return
+            yield text.encode()
+
+    def _tables(self) -> Iterator[pa.Table]:
+        if self._bcf is not None:  # htslib writes only the chosen sample's column
+            self._bcf.subset_samples([self.sample])
+            chunks, n_columns, sample_col = (
+                self._bcf_chunks(),
+                vcf_text.FIRST_SAMPLE + 1,
+                vcf_text.FIRST_SAMPLE,
+            )
+        else:
+            n_columns = vcf_text.FIRST_SAMPLE + len(self.samples)
+            chunks, sample_col = self._text_chunks(), self._sample_col
+        header_lines = self.header.count("\n") + 1
+        for body in _prefetch(chunks):
+            try:
+                cols = vcf_text.read_columns(body, n_columns, sample_col)
+                table, skipped = vcf_text.parse_records(
+                    cols, self.n_records + 1, self._contig_names
+                )
+            except vcf_text.FieldError as e:
+                record = self.n_records + e.row + 1
+                where = "" if self._bcf is not None else f" (line {header_lines + record})"
+                raise InputError(
+                    f"{self.name}: record {record}{where}, field {e.field}: "
+                    f"expected {e.expected}, got {e.got!r}"
+                ) from None
+            self.n_records += cols.num_rows
+            for kind, n in skipped.items():
+                self.n_skipped[kind] += n
+            yield table
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """Yield ``VARIANT_BATCH`` batches of ``batch_size`` rows (the last may be shorter)."""
+        pending: list[pa.Table] = []
+        size = 0
+        for table in self._tables():
+            pending.append(table)
+            size += table.num_rows
+            if size >= self.batch_size:
+                merged = pa.concat_tables(pending).combine_chunks()
+                full = size - size % self.batch_size
+                yield from merged.slice(0, full).to_batches(max_chunksize=self.batch_size)
+                pending, size = [merged.slice(full)], size - full
+        if size:
+            yield from (
+                pa.concat_tables(pending).combine_chunks().to_batches(max_chunksize=self.batch_size)
+            )
+        log.debug("%s: %d records, skipped alleles %s", self.name, self.n_records, self.n_skipped)
+
+    def read_all(self) -> pa.Table:
+        """Read every batch into one ``VARIANT_BATCH`` table (empty for a header-only file)."""
+        return pa.Table.from_batches(list(self.batches()), schema=VARIANT_BATCH)
+
+    # ----- resources -----
+    def close(self) -> None:
+        """Close the input (stdin itself is left open)."""
+        if self._text is not None:
+            self._text.close()
+        if self._bcf is not None:
+            self._bcf.close()
+        if self._tmp is not None:
+            self._tmp.close()
+
+    def __enter__(self) -> VcfReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

