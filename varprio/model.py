@@ -54,6 +54,18 @@ def frequency_factor(max_af: np.ndarray) -> np.ndarray:
     return np.clip(x, 0.0, 1.0)
 
 
+#: The phenotype weight halves from the best-matching gene to the PHENO_HALF + 1'th.
+PHENO_HALF = 3.0
+#: Weight of a gene with no known disease (it can still rank on strong variant evidence).
+NO_PHENOTYPE_WEIGHT = 0.01
+
+
+def phenotype_weight(rank: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Weight of a gene from its rank among all genes by phenotype match (1 = best)."""
+    r = pc.fill_null(pc.cast(rank, pa.float64()), np.inf).to_numpy()
+    return np.maximum(1.0 / (1.0 + (r - 1.0) / PHENO_HALF), NO_PHENOTYPE_WEIGHT)
+
+
 def consequence_prior(consequence: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Damage prior per variant from its consequence term (unknown terms: 0)."""
     keys = pa.array(list(CONSEQUENCE_PRIOR), pa.string())
@@ -76,8 +88,8 @@ def score_variants(candidates: pa.Table, sex: str | None) -> pa.Table:
     chrom = np.asarray(candidates["chrom"].to_pylist(), dtype=object)
     label, fit = genotype_fit(alt_count, chrom, candidates["gene_modes"], n_in_gene, sex)
     variant_score = prior * freq * fit
-    pheno = pc.fill_null(candidates["phenotype_score"], 0.0).to_numpy()
-    score = variant_score * np.maximum(pheno, 0.01)
+    pheno = phenotype_weight(candidates["phenotype_rank"])
+    score = variant_score * pheno
     return (
         candidates.append_column("consequence_prior", pa.array(prior))
         .append_column("frequency_factor", pa.array(freq))

@@ -21,7 +21,7 @@ from varprio.kb.sources.hpo import TABLE_NAMES
 from varprio.phenotype.ontology import Ontology
 from varprio.phenotype.similarity import DiseaseModels, score_genes
 from varprio.provenance import Provenance, command_line
-from varprio.rank import rank_genes, rank_variants
+from varprio.rank import rank_genes, rank_variants, tie_min_rank
 from varprio.report.tsv import write_tsv
 from varprio.schemas import VARIANT_BATCH
 
@@ -108,7 +108,10 @@ def _phenotype(res: Resources, req: CaseRequest) -> tuple[pa.Table, str | None]:
     ids = pc.cast(genes["ncbi_gene_id"], pa.string()).to_pylist()
     hgnc = pa.array([res.hgnc_by_entrez.get(i) for i in ids], pa.string())
     sex = (req.sex or patient.sex or "").upper() or None
-    return genes.append_column("hgnc_id", hgnc), sex if sex in ("MALE", "FEMALE") else None
+    genes = genes.append_column("hgnc_id", hgnc).append_column(
+        "phenotype_rank", pa.array(tie_min_rank(genes["phenotype_score"].to_numpy()))
+    )
+    return genes, sex if sex in ("MALE", "FEMALE") else None
 
 
 def _candidates(res: Resources, reader: VcfReader) -> pa.Table:
@@ -129,7 +132,7 @@ def _join_phenotype(cands: pa.Table, genes: pa.Table) -> pa.Table:
     key = pc.coalesce(cands["hgnc_id"], cands["gene"])
     gkey = pc.coalesce(genes["hgnc_id"], genes["gene"])
     idx = pc.index_in(key, value_set=gkey)
-    take = {"phenotype_score": "phenotype_score", "gene_modes": "inheritance_modes",
+    take = {"phenotype_score": "phenotype_score", "phenotype_rank": "phenotype_rank", "gene_modes": "inheritance_modes",
             "best_disease": "best_disease", "best_disease_name": "best_disease_name",
             "diseases": "diseases"}
     for out, col in take.items():

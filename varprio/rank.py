@@ -44,3 +44,9 @@ def rank_genes(ranked_variants: pa.Table) -> pa.Table:
     return best.append_column("n_variants", pa.array(n_variants, pa.int32())).append_column(
         "top_variant", variant_label(best)
     )
+
+
+def tie_min_rank(scores: np.ndarray) -> np.ndarray:
+    """1-based rank of each score among all (higher is better); ties share the best rank."""
+    order = np.sort(-scores)
+    return (np.searchsorted(order, -scores, side="left") + 1).astype(np.int32)

@@ -1,0 +1,69 @@
+"""Spike a case's causal variants into a background VCF, indistinguishable but for the variant.
+
+Every record, background and spiked alike, loses its ID and INFO (caller-specific fields a
+model could learn to spot); a spiked record takes its QUAL, FILTER and FORMAT values from a
+randomly drawn background record with the same genotype.
+"""
+
+from __future__ import annotations
+
+import gzip
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from varprio.contigs import chrom_rank, harmonise
+from varprio.errors import InputError
+
+GENOTYPE_OF = {"heterozygous": "0/1", "homozygous": "1/1", "hemizygous": "1/1"}
+_CHROM, _POS, _ID, _REF, _ALT, _QUAL, _FILTER, _INFO, _FORMAT, _SAMPLE = range(10)
+
+
+@dataclass
+class Background:
+    """A single-sample background VCF held as text records, ID and INFO already dropped."""
+
+    header: list[str]
+    records: list[list[str]]
+    by_genotype: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, path: Path) -> Background:
+        """Read a (bgzipped) single-sample VCF."""
+        opener = gzip.open if str(path).endswith((".gz", ".bgz")) else open
+        header, records = [], []
+        with opener(path, "rt") as fh:
+            for line in fh:
+                if line.startswith("##"):
+                    if not line.startswith("##INFO="):
+                        header.append(line.rstrip("\n"))
+                elif line.startswith("#"):
+                    header.append(line.rstrip("\n"))
+                else:
+                    rec = line.rstrip("\n").split("\t")
+                    rec[_CHROM] = harmonise(rec[_CHROM])
+                    rec[_ID], rec[_INFO] = ".", "."
+                    records.append(rec)
+        if not header or not header[-1].startswith("#CHROM") or len(header[-1].split("\t")) != 10:
+            raise InputError(f"{path}: expected a VCF with exactly one sample column")
+        bg = cls(header, records)
+        for i, rec in enumerate(records):
+            gt = rec[_SAMPLE].split(":", 1)[0].replace("|", "/")
+            bg.by_genotype.setdefault(gt, []).append(i)
+        return bg
+
+    def spiked(self, variants: list[dict], rng: random.Random) -> str:
+        """VCF text of the background with ``variants`` (chrom, pos, ref, alt, zygosity) in."""
+        spikes = {}
+        for v in variants:
+            gt = GENOTYPE_OF.get(v.get("zygosity", ""), "0/1")
+            donor = self.records[rng.choice(self.by_genotype.get(gt) or [0])]
+            chrom = harmonise(str(v["chrom"]))
+            rec = [chrom, str(v["pos"]), ".", v["ref"], v["alt"], donor[_QUAL], donor[_FILTER],
+                   ".", donor[_FORMAT], gt + donor[_SAMPLE][donor[_SAMPLE].find(":"):]]
+            spikes[(chrom, int(v["pos"]))] = rec
+        kept = [r for r in self.records if (r[_CHROM], int(r[_POS])) not in spikes]
+        merged = sorted([*kept, *spikes.values()],
+                        key=lambda r: (chrom_rank(r[_CHROM]), r[_CHROM], int(r[_POS])))
+        lines = self.header + ["\t".join(r) for r in merged]
+        return "\n".join(lines) + "\n"
