@@ -5,9 +5,9 @@ Run after ``make install`` (it reads the default knowledge base):
 
 The case is a made-up patient with Marfan syndrome (OMIM:154700): a heterozygous 1-bp
 deletion in the coding sequence of FBN1 (a frameshift), among
-- the real genotypes of one 1000 Genomes person (HG00096's row in the knowledge base's 1000
-  Genomes matrix is not available by name, so the first person of peddy's matrix) at the
-  common exonic sites the knowledge base knows, and
+- the real genotypes of one 1000 Genomes person (the first person of the genotype matrix in the
+  peddy package, from which the knowledge base's 1000 Genomes table is built) at its 23,770
+  common exonic sites, and
 - 80 rare synthetic variants placed (seeded) in the exons, introns and UTRs of random genes.
 REF bases of synthetic variants are drawn at random: no reference FASTA is available here, and
 varprio does not read one by default.
@@ -52,7 +52,7 @@ def background(rng: random.Random) -> list[tuple[str, int, str, str, str]]:
     sites, geno, _ = read_genotypes(fetch(source_by_name("kgp"), cache) / "peddy")
     person = geno[:, 0]
     records = []
-    for site, count in zip(sites, person):
+    for site, count in zip(sites, person, strict=False):
         if count:
             c, p, r, a = site.split(":")
             records.append((f"chr{c}", int(p), r, a, _fmt(rng, int(count))))
@@ -74,8 +74,11 @@ def synthetic(kb: KnowledgeBase, rng: random.Random) -> list[tuple[str, int, str
         alt = rng.choice([b for b in "ACGT" if b != ref])
         records.append((t["chrom"], pos, ref, alt, _fmt(rng, 2 if rng.random() < 0.1 else 1)))
     fbn1 = mane[mane["gene"] == CAUSAL_GENE].iloc[0]
-    coding = ex[(ex["transcript_id"] == fbn1["transcript_id"])
-                & (ex["end"] >= fbn1["cds_start"]) & (ex["start"] <= fbn1["cds_end"])]
+    coding = ex[
+        (ex["transcript_id"] == fbn1["transcript_id"])
+        & (ex["end"] >= fbn1["cds_start"])
+        & (ex["start"] <= fbn1["cds_end"])
+    ]
     e = coding.iloc[len(coding) // 2]
     pos = (int(e["start"]) + int(e["end"])) // 2
     ref = "".join(rng.choice("ACGT") for _ in range(2))
@@ -84,15 +87,19 @@ def synthetic(kb: KnowledgeBase, rng: random.Random) -> list[tuple[str, int, str
 
 
 def header() -> str:
-    lines = ["##fileformat=VCFv4.2", "##source=varprio test_data/make_example.py",
-             '##FILTER=<ID=PASS,Description="All filters passed">',
-             '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-             '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">',
-             '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
-             '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype quality">']
+    lines = [
+        "##fileformat=VCFv4.2",
+        "##source=varprio test_data/make_example.py",
+        '##FILTER=<ID=PASS,Description="All filters passed">',
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
+        '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype quality">',
+    ]
     lines += [f"##contig=<ID={c},length={n},assembly=GRCh38>" for c, n in GRCH38_LENGTHS.items()]
-    lines.append("\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO",
-                            "FORMAT", SAMPLE]))
+    lines.append(
+        "\t".join(["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", SAMPLE])
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -26,19 +26,36 @@ import numpy as np
 OUT = Path(__file__).parent / "kb"
 
 GENES = [  # name, chrom, strand, exons, cds (without stop), stop codon, hgnc, entrez
-    ("GENEA", "chr1", "+", [(1001, 1100), (2001, 2100), (3001, 3100)], (1051, 3048),
-     (3049, 3051), "HGNC:90001", "1001"),
-    ("GENEB", "chr2", "-", [(5001, 5100), (6001, 6100)], (5034, 6070), (5031, 5033),
-     "HGNC:90002", "1002"),
+    (
+        "GENEA",
+        "chr1",
+        "+",
+        [(1001, 1100), (2001, 2100), (3001, 3100)],
+        (1051, 3048),
+        (3049, 3051),
+        "HGNC:90001",
+        "1001",
+    ),
+    (
+        "GENEB",
+        "chr2",
+        "-",
+        [(5001, 5100), (6001, 6100)],
+        (5034, 6070),
+        (5031, 5033),
+        "HGNC:90002",
+        "1002",
+    ),
     ("GENEC", "chr3", "+", [(1001, 1200)], (1050, 1145), (1146, 1148), "HGNC:90003", "1003"),
-    ("GENED", "chrX", "+", [(10001, 10300)], (10010, 10294), (10295, 10297), "HGNC:90004",
-     "1004"),
+    ("GENED", "chrX", "+", [(10001, 10300)], (10010, 10294), (10295, 10297), "HGNC:90004", "1004"),
 ]
 
 
 def _gtf_line(chrom: str, kind: str, start: int, end: int, strand: str, name: str) -> str:
-    attrs = (f'gene_id "ENSG_{name}"; transcript_id "ENST_{name}"; gene_type "protein_coding"; '
-             f'gene_name "{name}"; transcript_type "protein_coding"; tag "MANE_Select";')
+    attrs = (
+        f'gene_id "ENSG_{name}"; transcript_id "ENST_{name}"; gene_type "protein_coding"; '
+        f'gene_name "{name}"; transcript_type "protein_coding"; tag "MANE_Select";'
+    )
     return "\t".join([chrom, "HAVANA", kind, str(start), str(end), ".", strand, ".", attrs])
 
 
@@ -59,12 +76,34 @@ def write_gtf() -> None:
 
 
 def write_hgnc() -> None:
-    cols = ["hgnc_id", "symbol", "name", "locus_group", "alias_symbol", "prev_symbol",
-            "entrez_id", "ensembl_gene_id", "omim_id"]
+    cols = [
+        "hgnc_id",
+        "symbol",
+        "name",
+        "locus_group",
+        "alias_symbol",
+        "prev_symbol",
+        "entrez_id",
+        "ensembl_gene_id",
+        "omim_id",
+    ]
     rows = ["\t".join(cols)]
     for name, *_, hgnc, entrez in GENES:
-        rows.append("\t".join([hgnc, name, f"test gene {name}", "protein-coding gene",
-                               f"{name}_ALIAS", "", entrez, f"ENSG_{name}", ""]))
+        rows.append(
+            "\t".join(
+                [
+                    hgnc,
+                    name,
+                    f"test gene {name}",
+                    "protein-coding gene",
+                    f"{name}_ALIAS",
+                    "",
+                    entrez,
+                    f"ENSG_{name}",
+                    "",
+                ]
+            )
+        )
     (OUT / "hgnc.txt").write_text("\n".join(rows) + "\n")
 
 
@@ -73,8 +112,13 @@ def write_peddy() -> None:
     peddy = OUT / "peddy"
     peddy.mkdir(parents=True, exist_ok=True)
     (peddy / "GRCH38.sites").write_text("1:2050:C:T\n2:6050:G:A\n")
-    geno = np.array([[1, 2, 1, 0, 1, 1, 0, 2, 1, 1],  # common GENEA variant, AF 0.5
-                     [0, 0, 0, 0, 0, 0, 0, 0, 0, 1]], dtype=np.uint8)  # AF 0.05
+    geno = np.array(
+        [
+            [1, 2, 1, 0, 1, 1, 0, 2, 1, 1],  # common GENEA variant, AF 0.5
+            [0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+        ],
+        dtype=np.uint8,
+    )  # AF 0.05
     with gzip.GzipFile(peddy / "GRCH38.sites.bin.gz", "wb", mtime=0) as fh:
         fh.write(geno.tobytes())
     (peddy / "pca.py").write_text('_str = "0|1|2|3|4|0|1|2|3|4"\n')
@@ -90,12 +134,14 @@ CASE = [  # chrom, pos, ref, alt, GT:AD:DP:GQ
 
 
 def write_case() -> None:
-    header = ["##fileformat=VCFv4.2",
-              '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
-              '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">',
-              '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
-              '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype quality">',
-              "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTINY1"]
+    header = [
+        "##fileformat=VCFv4.2",
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
+        '##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="Genotype quality">',
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTINY1",
+    ]
     body = [f"{c}\t{p}\t.\t{r}\t{a}\t50\tPASS\t.\tGT:AD:DP:GQ\t{s}" for c, p, r, a, s in CASE]
     (OUT / "case.vcf").write_text("\n".join(header + body) + "\n")
     (OUT / "case.hpo.txt").write_text(

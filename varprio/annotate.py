@@ -23,7 +23,9 @@ def variant_keys(chrom: pa.Array, pos: pa.Array, ref: pa.Array, alt: pa.Array) -
     return pc.binary_join_element_wise(chrom, pc.cast(pos_n, pa.string()), ref_n, alt_n, ":")
 
 
-def trim_alleles(pos: pa.Array, ref: pa.Array, alt: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+def trim_alleles(
+    pos: pa.Array, ref: pa.Array, alt: pa.Array
+) -> tuple[pa.Array, pa.Array, pa.Array]:
     """Trim shared suffix, then shared prefix (keeping one base), as split multi-allelics need."""
     long = pc.and_(pc.greater(pc.utf8_length(ref), 1), pc.greater(pc.utf8_length(alt), 1))
     idx = np.flatnonzero(long.to_numpy(zero_copy_only=False))

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from varprio import pipeline
 from varprio.errors import InputError, VarprioError
-from varprio.provenance import Provenance, command_line
+from varprio.provenance import Provenance
 from varprio.report.tsv import write_tsv
 
 log = logging.getLogger(__name__)
@@ -54,9 +54,12 @@ def read_manifest(path: Path) -> list[Row]:
     header = reader.fieldnames or []
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise InputError(f"{path}: line 1: header lacks column(s) {', '.join(missing)}; "
-                         f"expected {', '.join(REQUIRED)} and optionally {', '.join(OPTIONAL)}")
-    rows, seen = [], set()
+        raise InputError(
+            f"{path}: line 1: header lacks column(s) {', '.join(missing)}; "
+            f"expected {', '.join(REQUIRED)} and optionally {', '.join(OPTIONAL)}"
+        )
+    rows: list[Row] = []
+    seen: set[str] = set()
     for n, rec in enumerate(reader, start=2):
         rows.append(_row(path, n, {k: (v or "").strip() for k, v in rec.items() if k}, seen))
     return rows
@@ -79,9 +82,14 @@ def _row(path: Path, line: int, rec: dict[str, str], seen: set[str]) -> Row:
         return value if value == "-" else str((path.parent / value).resolve())
 
     request = pipeline.CaseRequest(
-        vcf=resolve(rec["vcf"]) or "", hpo=_csv(rec["hpo"]), hpo_file=None,
-        exclude=_csv(rec.get("excluded", "")), phenopacket=resolve(rec.get("phenopacket", "")),
-        sample=rec.get("sample") or None, sex=rec.get("sex") or None, top=None,
+        vcf=resolve(rec["vcf"]) or "",
+        hpo=_csv(rec["hpo"]),
+        hpo_file=None,
+        exclude=_csv(rec.get("excluded", "")),
+        phenopacket=resolve(rec.get("phenopacket", "")),
+        sample=rec.get("sample") or None,
+        sex=rec.get("sex") or None,
+        top=None,
     )
     if not request.vcf:
         return Row(line, case_id, None, f"{where}: vcf: empty; expected a VCF path")
@@ -115,8 +123,14 @@ def _run_row(args: tuple[Row, Path, list[str], int | None]) -> dict[str, str]:
     return summary
 
 
-def run_batch(manifest: Path, out_dir: Path, resources: pipeline.Resources, jobs: int,
-              formats: list[str], top: int | None) -> int:
+def run_batch(
+    manifest: Path,
+    out_dir: Path,
+    resources: pipeline.Resources,
+    jobs: int,
+    formats: list[str],
+    top: int | None,
+) -> int:
     """Run every row, write ``summary.tsv``; return the number of failed rows."""
     global _RESOURCES
     rows = read_manifest(manifest)
@@ -129,6 +143,6 @@ def run_batch(manifest: Path, out_dir: Path, resources: pipeline.Resources, jobs
     else:
         results = [_run_row(t) for t in tasks]
     table = pa.table({c: [r[c] for r in results] for c in SUMMARY_COLUMNS})
-    prov = Provenance(command_line(), resources.kb.label, resources.model_label)
+    prov = Provenance(resources.command, resources.kb.label, resources.model_label)
     write_tsv(table, out_dir / "summary.tsv", prov)
     return sum(r["status"] != "ok" for r in results)

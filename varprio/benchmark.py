@@ -72,32 +72,47 @@ def case_ranks(result: pipeline.CaseResult, case: dict) -> tuple[int | None, int
     g_scores = result.genes["score"].to_numpy()
     g_hit = np.isin(result.genes["gene"].to_numpy(zero_copy_only=False), list(genes))
     v = result.variants
-    keys = pc.binary_join_element_wise(v["chrom"], pc.cast(v["pos"], pa.string()), v["ref"],
-                                       v["alt"], ":").to_numpy(zero_copy_only=False)
-    causal = {f"{harmonise(str(x['chrom']))}:{x['pos']}:{x['ref']}:{x['alt']}"
-              for x in case["variants"]}
+    keys = pc.binary_join_element_wise(
+        v["chrom"], pc.cast(v["pos"], pa.string()), v["ref"], v["alt"], ":"
+    ).to_numpy(zero_copy_only=False)
+    causal = {
+        f"{harmonise(str(x['chrom']))}:{x['pos']}:{x['ref']}:{x['alt']}" for x in case["variants"]
+    }
     uniq, inverse = np.unique(keys, return_inverse=True)
     best = np.full(len(uniq), -np.inf)
     np.maximum.at(best, inverse, v["score"].to_numpy())
-    return (_pessimistic_rank(g_scores, g_hit),
-            _pessimistic_rank(best, np.isin(uniq, list(causal))))
+    return (
+        _pessimistic_rank(g_scores, g_hit),
+        _pessimistic_rank(best, np.isin(uniq, list(causal))),
+    )
 
 
-def run_one(res: pipeline.Resources, bg: Background, case: dict, rng: random.Random,
-            workdir: Path) -> CaseRanks:
+def run_one(
+    res: pipeline.Resources, bg: Background, case: dict, rng: random.Random, workdir: Path
+) -> CaseRanks:
     """Spike one case, prioritise it, and find its causal gene and variant."""
     start = time.perf_counter()
     vcf = workdir / "case.vcf"
     vcf.write_text(bg.spiked(case["variants"], rng))
     observed = res.ontology.normalise(case["observed"], f"case {case['id']}", drop_unknown=True)
-    excluded = res.ontology.normalise(case.get("excluded", []), f"case {case['id']}",
-                                      drop_unknown=True)
-    request = pipeline.CaseRequest(vcf=str(vcf), hpo=observed, hpo_file=None, exclude=excluded,
-                                   phenopacket=None, sample=None, sex=case.get("sex"), top=None)
+    excluded = res.ontology.normalise(
+        case.get("excluded", []), f"case {case['id']}", drop_unknown=True
+    )
+    request = pipeline.CaseRequest(
+        vcf=str(vcf),
+        hpo=observed,
+        hpo_file=None,
+        exclude=excluded,
+        phenopacket=None,
+        sample=None,
+        sex=case.get("sex"),
+        top=None,
+    )
     result = pipeline.run_case(res, request)
     g, v = case_ranks(result, case)
-    return CaseRanks(case["id"], case["genes"][0], g, v, result.genes.num_rows,
-                     time.perf_counter() - start)
+    return CaseRanks(
+        case["id"], case["genes"][0], g, v, result.genes.num_rows, time.perf_counter() - start
+    )
 
 
 def summarise(ranks: list[CaseRanks]) -> dict[str, float]:
@@ -111,8 +126,9 @@ def summarise(ranks: list[CaseRanks]) -> dict[str, float]:
     return out
 
 
-def run_benchmark(res: pipeline.Resources, cases: list[dict], background: Path,
-                  seed: int) -> tuple[list[CaseRanks], dict[str, float]]:
+def run_benchmark(
+    res: pipeline.Resources, cases: list[dict], background: Path, seed: int
+) -> tuple[list[CaseRanks], dict[str, float]]:
     """Spike and rank every case; return per-case ranks and the summary."""
     bg = Background.read(background)
     rng = random.Random(seed)
@@ -120,6 +136,12 @@ def run_benchmark(res: pipeline.Resources, cases: list[dict], background: Path,
     with tempfile.TemporaryDirectory(prefix="varprio-bench-") as tmp:
         for i, case in enumerate(cases, 1):
             ranks.append(run_one(res, bg, case, rng, Path(tmp)))
-            log.info("%d/%d %s: gene rank %s, variant rank %s", i, len(cases), case["id"],
-                     ranks[-1].gene_rank, ranks[-1].variant_rank)
+            log.info(
+                "%d/%d %s: gene rank %s, variant rank %s",
+                i,
+                len(cases),
+                case["id"],
+                ranks[-1].gene_rank,
+                ranks[-1].variant_rank,
+            )
     return ranks, summarise(ranks)

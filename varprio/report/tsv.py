@@ -38,7 +38,7 @@ def render(table: pa.Table, provenance: Provenance) -> str:
     lines = provenance.header_lines()
     lines.append("\t".join(table.column_names))
     columns = [_format_column(table.column(i)) for i in range(table.num_columns)]
-    lines.extend("\t".join(row) for row in zip(*columns))
+    lines.extend("\t".join(row) for row in zip(*columns, strict=False))
     return "\n".join(lines) + "\n"
 
 

@@ -2,8 +2,8 @@
 
 File: ``hgnc_complete_set.txt`` (tab-separated, header row, ``"a|b"`` lists), e.g.::
 
-    hgnc_id  symbol  name  locus_group  ...  alias_symbol  ...  prev_symbol  ...  entrez_id  ensembl_gene_id  ...  omim_id
-    HGNC:5   A1BG    alpha-1-B glycoprotein  protein-coding gene ... 1  ENSG00000121410 ... 138670
+    hgnc_id  symbol  name  locus_group  ...  alias_symbol  prev_symbol  ...  entrez_id  ...
+    HGNC:5   A1BG    alpha-1-B glycoprotein  protein-coding gene  ...  1  ENSG00000121410 ...
 """
 
 from __future__ import annotations
@@ -15,8 +15,16 @@ import pyarrow as pa
 
 from varprio.errors import InputError
 
-COLUMNS = ("hgnc_id", "symbol", "locus_group", "alias_symbol", "prev_symbol", "entrez_id",
-           "ensembl_gene_id", "omim_id")
+COLUMNS = (
+    "hgnc_id",
+    "symbol",
+    "locus_group",
+    "alias_symbol",
+    "prev_symbol",
+    "entrez_id",
+    "ensembl_gene_id",
+    "omim_id",
+)
 
 
 def _split(values: pd.Series) -> list[list[str]]:
@@ -52,8 +60,8 @@ def symbol_lookup(hgnc: pa.Table) -> dict[str, str]:
     ids = hgnc.column("hgnc_id").to_pylist()
     lookup: dict[str, str] = {}
     for col in ("alias_symbol", "prev_symbol"):
-        for hid, names in zip(ids, hgnc.column(col).to_pylist()):
+        for hid, names in zip(ids, hgnc.column(col).to_pylist(), strict=False):
             for n in names:
                 lookup[n] = hid
-    lookup.update(zip(hgnc.column("symbol").to_pylist(), ids))
+    lookup.update(zip(hgnc.column("symbol").to_pylist(), ids, strict=False))
     return lookup

@@ -1,0 +1,58 @@
+"""Shared test fixtures: paths, the tiny knowledge base, the default one and ../shared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from varprio.kb.build import BuildInputs, build_kb
+from varprio.kb.fetch import source_by_name
+from varprio.kb.load import default_kb_path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_DATA = ROOT / "test_data"
+SHARED = ROOT.parent / "shared"
+#: Where ``make install`` (``varprio kb build``) keeps the registry packages it fetched.
+REGISTRY_CACHE = Path.home() / ".cache" / "varprio"
+
+
+def shared_path(relative: str) -> Path:
+    """A file under ../shared, or skip the test saying it is absent."""
+    path = SHARED / relative
+    if not path.exists():
+        pytest.skip(f"{path} absent: this test needs ../shared beside the checkout")
+    return path
+
+
+def registry_dir(name: str) -> Path:
+    """The extracted registry package of source ``name``, or skip (run ``make install``)."""
+    s = source_by_name(name)
+    path = REGISTRY_CACHE / f"{s.package}-{s.version}"
+    if not all((path / m).exists() for m in s.members):
+        pytest.skip(f"{s.package}=={s.version} not in {REGISTRY_CACHE}: run 'make install' first")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A whole knowledge base built offline from the fixtures in test_data/ (see README)."""
+    out = tmp_path_factory.mktemp("kb") / "tiny"
+    inputs = BuildInputs(
+        cache=out.parent / "cache",
+        hpo_dir=TEST_DATA / "hpo",
+        gtf=TEST_DATA / "kb" / "genes.gtf",
+        hgnc=TEST_DATA / "kb" / "hgnc.txt",
+        kgp_dir=TEST_DATA / "kb" / "peddy",
+    )
+    build_kb(out, inputs, "pytest tiny_kb")
+    return out
+
+
+@pytest.fixture(scope="session")
+def default_kb() -> Path:
+    """The installed default knowledge base, or skip (run ``make install``)."""
+    path = default_kb_path()
+    if not (path / "manifest.json").exists():
+        pytest.skip(f"no default knowledge base in {path}: run 'make install' first")
+    return path
