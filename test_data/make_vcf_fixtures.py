@@ -1,7 +1,7 @@
 """Write the tiny VCF/BCF fixtures of ``tests/test_vcf.py`` into ``test_data/vcf/``.
 
 Run from anywhere: ``python test_data/make_vcf_fixtures.py``.  Each fixture is named for
-what it reproduces; ``test_data/vcf/README.md`` lists them.  Output is deterministic.
+what it reproduces; ``test_data/README.md`` lists them.  Output is deterministic.
 """
 
 from __future__ import annotations
