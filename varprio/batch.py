@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from varprio import pipeline
 from varprio.errors import InputError, VarprioError
-from varprio.provenance import Provenance
+from varprio.report import writers
 from varprio.report.tsv import write_tsv
 
 log = logging.getLogger(__name__)
@@ -114,8 +114,8 @@ def _run_row(args: tuple[Row, Path, list[str], int | None]) -> dict[str, str]:
         assert _RESOURCES is not None
         row.request.top = top
         result = pipeline.run_case(_RESOURCES, row.request)
-        pipeline.write_case(result, _RESOURCES, str(out_dir / row.id), formats)
-        summary.update(status="ok", **pipeline.top_hit(result))
+        writers.write_case(result, _RESOURCES, str(out_dir / row.id), formats)
+        summary.update(status="ok", **writers.top_hit(result))
     except VarprioError as exc:
         log.error("%s: %s", row.id, exc)
         summary.update(status="failed", error=str(exc))
@@ -143,6 +143,5 @@ def run_batch(
     else:
         results = [_run_row(t) for t in tasks]
     table = pa.table({c: [r[c] for r in results] for c in SUMMARY_COLUMNS})
-    prov = Provenance(resources.command, resources.kb.label, resources.model_label)
-    write_tsv(table, out_dir / "summary.tsv", prov)
+    write_tsv(table, out_dir / "summary.tsv", writers.provenance(resources))
     return sum(r["status"] != "ok" for r in results)

@@ -12,22 +12,17 @@ import pyarrow.compute as pc
 
 from varprio import model
 from varprio.annotate import Annotator
-from varprio.errors import UsageError
 from varprio.io.phenotypes import read_patient_phenotype
 from varprio.io.vcf import VcfReader
 from varprio.kb.load import KnowledgeBase, default_kb_path
 from varprio.kb.sources.hgnc import symbol_lookup
 from varprio.kb.sources.hpo import TABLE_NAMES
 from varprio.phenotype.ontology import Ontology
-from varprio.phenotype.similarity import DiseaseModels, score_genes
-from varprio.provenance import Provenance
+from varprio.phenotype.similarity import DiseaseModels, PatientScores, gene_table, score_patient
 from varprio.rank import rank_genes, rank_variants, tie_min_rank
-from varprio.report.tsv import write_tsv
 from varprio.schemas import VARIANT_BATCH
 
 log = logging.getLogger(__name__)
-
-FORMATS = ("tsv",)
 
 VARIANT_COLUMNS = (
     "rank", "chrom", "pos", "ref", "alt", "gene", "hgnc_id", "transcript_id", "consequence",
@@ -71,22 +66,28 @@ class Resources:
 
 
 @dataclass
+class Patient:
+    """Who was analysed: the sample and the normalised phenotype."""
+
+    sample: str
+    sex: str | None
+    observed: list[str]
+    excluded: list[str]
+
+
+@dataclass
 class CaseResult:
-    """Ranked variant and gene tables of one case."""
+    """Ranked variant and gene tables of one case, and what explains them."""
 
     variants: pa.Table
     genes: pa.Table
-    sample: str
+    patient: Patient
+    phenotype: PatientScores  # per-term scores against every disease, for explanations
 
-
-def check_formats(formats: list[str]) -> None:
-    """Refuse unknown output formats before any work is done."""
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        raise UsageError(
-            f"--format: unknown format(s) {', '.join(unknown) or '(none)'}; "
-            f"expected a comma list of {', '.join(FORMATS)}"
-        )
+    @property
+    def sample(self) -> str:
+        """The analysed sample's ID."""
+        return self.patient.sample
 
 
 def load_resources(kb_path: Path | None, command: str) -> Resources:
@@ -103,18 +104,28 @@ def load_resources(kb_path: Path | None, command: str) -> Resources:
     return Resources(kb, ontology, diseases, annotator, entrez, command)
 
 
-def _phenotype(res: Resources, req: CaseRequest) -> tuple[pa.Table, str | None]:
+@dataclass
+class _Phenotype:
+    genes: pa.Table
+    scores: PatientScores
+    observed: list[str]
+    excluded: list[str]
+    sex: str | None
+
+
+def _phenotype(res: Resources, req: CaseRequest) -> _Phenotype:
     patient = read_patient_phenotype(req.hpo, req.hpo_file, req.exclude, req.phenopacket)
     observed = res.ontology.normalise(patient.observed, "observed terms")
     excluded = res.ontology.normalise(patient.excluded, "excluded terms")
-    genes = score_genes(res.ontology, res.diseases, observed, excluded)
+    scores = score_patient(res.ontology, res.diseases, observed, excluded)
+    genes = gene_table(res.diseases, scores)
     ids = pc.cast(genes["ncbi_gene_id"], pa.string()).to_pylist()
     hgnc = pa.array([res.hgnc_by_entrez.get(i) for i in ids], pa.string())
-    sex = (req.sex or patient.sex or "").upper() or None
     genes = genes.append_column("hgnc_id", hgnc).append_column(
         "phenotype_rank", pa.array(tie_min_rank(genes["phenotype_score"].to_numpy()))
     )
-    return genes, sex if sex in ("MALE", "FEMALE") else None
+    sex = (req.sex or patient.sex or "").upper()
+    return _Phenotype(genes, scores, observed, excluded, sex if sex in ("MALE", "FEMALE") else None)
 
 
 def _candidates(res: Resources, reader: VcfReader) -> pa.Table:
@@ -160,15 +171,15 @@ def _genotype_columns(cands: pa.Table) -> pa.Table:
 def run_case(res: Resources, req: CaseRequest) -> CaseResult:
     """Rank one case's variants and genes."""
     start = time.perf_counter()
-    genes, sex = _phenotype(res, req)
+    pheno = _phenotype(res, req)
     with VcfReader(req.vcf, req.sample) as reader:
         cands = _candidates(res, reader)
         sample = reader.sample
         log.info(
             "%s: %d records, %d genic candidate rows", sample, reader.n_records, cands.num_rows
         )
-    cands = _genotype_columns(_join_phenotype(cands, genes))
-    variants = rank_variants(model.score_variants(cands, sex))
+    cands = _genotype_columns(_join_phenotype(cands, pheno.genes))
+    variants = rank_variants(model.score_variants(cands, pheno.sex))
     gene_rows = rank_genes(variants)
     gene_rows = gene_rows.drop_columns(["rank"]).append_column(
         "rank", pa.array(range(1, gene_rows.num_rows + 1), pa.int32())
@@ -179,30 +190,10 @@ def run_case(res: Resources, req: CaseRequest) -> CaseResult:
     if req.top:
         variants, gene_rows = variants.slice(0, req.top), gene_rows.slice(0, req.top)
     log.info("%s: ranked in %.2f s", sample, time.perf_counter() - start)
+    patient = Patient(sample, pheno.sex, pheno.observed, pheno.excluded)
     return CaseResult(
-        variants.select(list(VARIANT_COLUMNS)), gene_rows.select(list(GENE_COLUMNS)), sample
+        variants.select(list(VARIANT_COLUMNS)),
+        gene_rows.select(list(GENE_COLUMNS)),
+        patient,
+        pheno.scores,
     )
-
-
-def write_case(
-    result: CaseResult, res: Resources, out_prefix: str | None, formats: list[str]
-) -> None:
-    """Write the case's tables (variants to stdout when there is no prefix)."""
-    prov = Provenance(res.command, res.kb.label, res.model_label)
-    if out_prefix is None:
-        write_tsv(result.variants, "-", prov)
-        return
-    write_tsv(result.variants, Path(f"{out_prefix}.variants.tsv"), prov)
-    write_tsv(result.genes, Path(f"{out_prefix}.genes.tsv"), prov)
-
-
-def top_hit(result: CaseResult) -> dict[str, str]:
-    """The best gene and variant, for batch summaries."""
-    if result.genes.num_rows == 0:
-        return {"top_gene": "", "top_variant": "", "score": ""}
-    row = result.genes.slice(0, 1).to_pylist()[0]
-    return {
-        "top_gene": row["gene"],
-        "top_variant": row["top_variant"],
-        "score": f"{row['score']:.6g}",
-    }

@@ -1,0 +1,96 @@
+"""The click group, logging set-up, error mapping and options shared by every command."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from varprio import __version__
+from varprio.errors import VarprioError
+from varprio.provenance import command_line
+
+log = logging.getLogger("varprio")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else (logging.INFO if verbose else logging.WARNING)
+    if verbose >= 2:
+        level = logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("varprio: %(levelname)s: %(message)s"))
+    root = logging.getLogger("varprio")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def errors_to_exit(func: F) -> F:
+    """Report a VarprioError as one line on stderr and exit with its code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except VarprioError as exc:
+            click.echo(f"varprio: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def split_csv(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+class _Group(click.Group):
+    """Keeps the raw arguments so outputs can record the command exactly as given."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        ctx = super().make_context(info_name, list(args), parent, **extra)
+        ctx.meta["varprio.command"] = command_line(args)
+        return ctx
+
+
+def command() -> str:
+    return str(click.get_current_context().meta.get("varprio.command", command_line()))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="varprio")
+@click.option("-v", "--verbose", count=True, help="More log messages on stderr (-vv: debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+def main(verbose: int, quiet: bool) -> None:
+    """Rank the variants of a patient's VCF by how well they explain the patient's phenotype.
+
+    \b
+    Examples:
+      varprio prioritize case.vcf.gz --hpo HP:0001156,HP:0000244 --out-prefix out/case
+      varprio batch manifest.tsv --out-dir results -j 2
+      varprio kb info
+    """
+    _setup_logging(verbose, quiet)
+
+
+KB_OPTION = click.option(
+    "--kb",
+    "kb_path",
+    type=click.Path(path_type=Path),
+    envvar="VARPRIO_KB",
+    help="Knowledge-base directory [default: the installed default one; env VARPRIO_KB].",
+)
