@@ -162,7 +162,9 @@ def test_batch_manifest_without_required_columns(tiny_kb: Path, tmp_path: Path) 
     assert r.exit_code == 2 and "hpo" in r.stderr
 
 
-@pytest.mark.parametrize("command", [["prioritize"], ["batch"], ["kb", "build"], ["kb", "info"]])
+@pytest.mark.parametrize(
+    "command", [["prioritize"], ["batch"], ["phenotype"], ["kb", "build"], ["kb", "info"]]
+)
 def test_help_has_examples(command: list[str]) -> None:
     r = CliRunner().invoke(main, [*command, "--help"])
     assert r.exit_code == 0 and "Example" in r.output
@@ -171,3 +173,18 @@ def test_help_has_examples(command: list[str]) -> None:
 def test_version() -> None:
     r = CliRunner().invoke(main, ["--version"])
     assert r.exit_code == 0 and "0.1.0" in r.output
+
+
+def test_phenotype_only(tiny_kb: Path, tmp_path: Path) -> None:
+    r = run(tiny_kb, "phenotype", "--hpo", HPO, "--out-prefix", str(tmp_path / "p"))
+    assert r.exit_code == 0, r.output
+    diseases = data_lines((tmp_path / "p.diseases.tsv").read_text())
+    assert diseases[0][:6] == ["rank", "disease_id", "disease_name", "score", "genes",
+                               "matched_terms"]  # fmt: skip
+    assert diseases[1][1] == "OMIM:100003" and diseases[1][4] == "GENEC"
+    genes = data_lines((tmp_path / "p.genes.tsv").read_text())
+    assert genes[0][:5] == ["rank", "gene", "hgnc_id", "score", "best_disease"]
+    assert genes[1][1:3] == ["GENEC", "HGNC:90003"]
+    stdout = run(tiny_kb, "phenotype", "--hpo", HPO, "--top", "1")
+    assert len(data_lines(stdout.stdout)) == 2
+    assert run(tiny_kb, "phenotype", "--hpo", "HP:1234567").exit_code == 2
