@@ -1,4 +1,8 @@
-"""TSV tables with the provenance header: ``##`` lines, then a header row, then rows."""
+"""TSV tables with the provenance header: ``##`` lines, then a header row, then rows.
+
+Formatting is vectorised with Arrow: floats rounded to 6 significant digits and printed in
+their shortest form, lists ``;``-joined, booleans ``yes``/``no``, missing values ``.``.
+"""
 
 from __future__ import annotations
 
@@ -8,37 +12,52 @@ from typing import IO
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from varprio.provenance import Provenance
 from varprio.report.atomic import atomic_text
 
 MISSING = "."
+SIGNIFICANT = 6
 
 
-def _format_column(col: pa.ChunkedArray) -> list[str]:
-    """Text of one column: floats with 6 significant digits, lists ``;``-joined, nulls '.'."""
-    t = col.type
-    values = col.to_pylist()
+def round_significant(values: np.ndarray, digits: int = SIGNIFICANT) -> np.ndarray:
+    """Round to ``digits`` significant digits (NaN and 0 kept)."""
+    x = values.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mag = np.floor(np.log10(np.abs(x)))
+        scale = np.where(np.isfinite(mag), 10.0 ** (digits - 1 - mag), 1.0)
+        out = np.round(x * scale) / scale
+    return np.where(np.isfinite(out), out, x)
+
+
+def _as_text(col: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """One column as strings, every value ready to print."""
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    t = arr.type
     if pa.types.is_floating(t):
-        return [MISSING if v is None or np.isnan(v) else f"{v:.6g}" for v in values]
-    if pa.types.is_list(t) or pa.types.is_large_list(t):
-        return [MISSING if not v else ";".join(str(x) for x in v) for v in values]
-    if pa.types.is_boolean(t):
-        return [MISSING if v is None else ("yes" if v else "no") for v in values]
-    return [MISSING if v is None or v == "" else _clean(str(v)) for v in values]
-
-
-def _clean(text: str) -> str:
-    # A tab or newline inside a value would shift every later column of a TSV.
-    return text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
+        values = arr.to_numpy(zero_copy_only=False)
+        missing = np.isnan(values)
+        text = pc.cast(pa.array(round_significant(values), mask=missing), pa.string())
+    elif pa.types.is_list(t) or pa.types.is_large_list(t):
+        text = pc.binary_join(pc.cast(arr, pa.list_(pa.string())), ";")
+    elif pa.types.is_boolean(t):
+        text = pc.if_else(arr, "yes", "no")
+    else:
+        # A tab or newline inside a value would shift every later column.
+        text = pc.replace_substring_regex(pc.cast(arr, pa.string()), r"[\t\r\n]", " ")
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return pc.fill_null(text, MISSING)
 
 
 def render(table: pa.Table, provenance: Provenance) -> str:
     """The whole TSV document as text."""
     lines = provenance.header_lines()
     lines.append("\t".join(table.column_names))
-    columns = [_format_column(table.column(i)) for i in range(table.num_columns)]
-    lines.extend("\t".join(row) for row in zip(*columns, strict=False))
+    if table.num_rows:
+        columns = [_as_text(table.column(i)) for i in range(table.num_columns)]
+        rows = pc.binary_join_element_wise(*columns, "\t") if len(columns) > 1 else columns[0]
+        lines.extend(rows.to_pylist())
     return "\n".join(lines) + "\n"
 
 
