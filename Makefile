@@ -2,7 +2,7 @@
 PYTHON ?= python3
 SHARED ?= ../shared
 
-.PHONY: install kb test lint example bench clean
+.PHONY: install kb test lint example bench model clean
 
 install:  ## install varprio and its dependencies, then build the default knowledge base
 	$(PYTHON) -m pip install --quiet -e '.[dev]'
@@ -22,8 +22,16 @@ lint:
 example:  ## the README's example case
 	varprio prioritize test_data/example/case.vcf.gz --hpo-file test_data/example/case.hpo.txt --out-prefix out/case
 
-bench:  ## benchmarks; results in bench/results.json and bench/results.md
+bench:  ## benchmarks (bcftools from Debian for the floor); results in bench/results-*.json|md
+	apt-get install -y -qq bcftools tabix >/dev/null 2>&1 || true
 	$(PYTHON) bench/run.py --shared $(SHARED) --out bench
+
+KGP_DIR ?= $(HOME)/.cache/varprio/peddy-0.4.8/peddy
+model:  ## retrain the shipped model from $(SHARED) (not in CI; ~15 min on 2 cores): docs/benchmark.md
+	varprio train --cases $(SHARED)/benchmark/cases_dev.jsonl \
+		--background $(SHARED)/benchmark/background/pfeiffer_exome.GRCh38.vcf.gz \
+		--kgp-dir $(KGP_DIR) --split train --per-gene 10 --folds 5 --seed 1 --jobs 2 \
+		--name varprio-default --model-version 1 --out varprio/models/default
 
 clean:
 	rm -rf out build *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 PRIMARY = tuple(f"chr{c}" for c in [*range(1, 23), "X", "Y", "M"])
 _RANK = {c: i for i, c in enumerate(PRIMARY)}
@@ -38,6 +40,35 @@ GRCH38_LENGTHS = {
     "chrM": 16569,
 }
 
+#: GRCh37 primary contig lengths (chrM: the rCRS, as GRCh38's), to refuse GRCh37 input.
+GRCH37_LENGTHS = {
+    "chr1": 249250621,
+    "chr2": 243199373,
+    "chr3": 198022430,
+    "chr4": 191154276,
+    "chr5": 180915260,
+    "chr6": 171115067,
+    "chr7": 159138663,
+    "chr8": 146364022,
+    "chr9": 141213431,
+    "chr10": 135534747,
+    "chr11": 135006516,
+    "chr12": 133851895,
+    "chr13": 115169878,
+    "chr14": 107349540,
+    "chr15": 102531392,
+    "chr16": 90354753,
+    "chr17": 81195210,
+    "chr18": 78077248,
+    "chr19": 59128983,
+    "chr20": 63025520,
+    "chr21": 48129895,
+    "chr22": 51304566,
+    "chrX": 155270560,
+    "chrY": 59373566,
+    "chrM": 16569,
+}
+
 
 _BARE_PRIMARY = re.compile(r"(?:[1-9]|1[0-9]|2[0-2]|X|Y)")
 
@@ -56,6 +87,11 @@ def chrom_rank(name: str) -> int:
     return _RANK.get(name, len(PRIMARY))
 
 
-def chrom_ranks(names: list[str] | np.ndarray) -> np.ndarray:
-    """Vectorised :func:`chrom_rank`."""
-    return np.array([chrom_rank(n) for n in names], dtype=np.int32)
+def chrom_ranks(names: list[str] | pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Vectorised :func:`chrom_rank` (each distinct name is ranked once)."""
+    arr = names if isinstance(names, (pa.Array, pa.ChunkedArray)) else pa.array(names, pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    enc = pc.dictionary_encode(arr)
+    ranks = np.array([chrom_rank(n) for n in enc.dictionary.to_pylist()], dtype=np.int32)
+    return ranks[enc.indices.to_numpy(zero_copy_only=False)] if len(ranks) else ranks

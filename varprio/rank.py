@@ -15,7 +15,7 @@ def rank_variants(scored: pa.Table) -> pa.Table:
     if scored.num_rows == 0:
         return scored.append_column("rank", pa.array([], pa.int32()))
     keyed = scored.append_column(
-        "_chrom_rank", pa.array(chrom_ranks(scored["chrom"].to_pylist()))
+        "_chrom_rank", pa.array(chrom_ranks(scored["chrom"]))
     ).append_column("_neg", pc.negate(pc.round(scored["score"], 12)))
     order = pc.sort_indices(
         keyed,
@@ -42,8 +42,8 @@ def variant_label(table: pa.Table) -> pa.ChunkedArray:
 def rank_genes(ranked_variants: pa.Table) -> pa.Table:
     """One row per gene in the order of its best variant, with its variant count."""
     genic = ranked_variants.filter(pc.is_valid(ranked_variants["gene"]))
-    genes = genic["gene"].to_numpy(zero_copy_only=False)
-    _, first, counts = np.unique(genes, return_index=True, return_counts=True)
+    codes = pc.dictionary_encode(genic["gene"]).combine_chunks().indices.to_numpy()
+    _, first, counts = np.unique(codes, return_index=True, return_counts=True)
     order = np.argsort(first, kind="stable")
     best = genic.take(pa.array(first[order]))
     n_variants = counts[order]

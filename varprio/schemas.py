@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 #: Bumped whenever a knowledge-base table changes shape; a KB of another version is refused.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ASSEMBLY = "GRCh38"
 
 #: One row per (record, ALT allele) of the proband, as produced by ``varprio.io.vcf``.

@@ -27,11 +27,15 @@ from itertools import islice
 from types import TracebackType
 from typing import BinaryIO
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pysam
 
 from varprio.errors import InputError
-from varprio.io import vcf_text
+from varprio.io import bgzf, vcf_text
+from varprio.io.vcf_checks import OrderCheck, check_assembly
+from varprio.regions import Regions
 from varprio.schemas import VARIANT_BATCH
 
 log = logging.getLogger(__name__)
@@ -39,7 +43,7 @@ log = logging.getLogger(__name__)
 GZIP_MAGIC = b"\x1f\x8b"
 BCF_MAGIC = b"BCF\x02"
 VCF_MAGIC = b"##fileformat=VCF"
-CHUNK_BYTES = 32 << 20  # decompressed text parsed at once
+CHUNK_BYTES = 8 << 20  # decompressed text parsed at once (bounds memory; no faster when larger)
 SNIFF_BYTES = 1 << 16  # one BGZF block
 BCF_CHUNK_RECORDS = 50_000
 _CONTIG = re.compile(r"^##contig=<(.*)>\s*$")
@@ -70,7 +74,7 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def _prefetch(chunks: Iterator[bytes]) -> Iterator[bytes]:
+def prefetch(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """Produce the next chunk (read, decompress) in a thread while the caller parses this one."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(next, chunks, None)
@@ -142,6 +146,13 @@ class VcfReader:
         Sample to read; may be omitted when the file has exactly one sample.
     batch_size
         Rows (one per ALT allele) per record batch; the last batch may be shorter.
+    regions
+        Keep only records whose POS lies in these regions: each chunk is filtered with a
+        vectorised lookup before its FORMAT fields are parsed. (Reading through a tabix index
+        region by region was measured slower: see docs/performance.md.)
+    sorted_only
+        Refuse records out of order (POS decreasing within a contig, or a contig coming back
+        after another) with InputError; False for varprio's own scratch VCFs (training).
 
     Attributes
     ----------
@@ -153,10 +164,17 @@ class VcfReader:
         (symbolic, star, breakend, no_alt).
     """
 
-    def __init__(self, path: str, sample: str | None = None, batch_size: int = 65536) -> None:
+    def __init__(
+        self,
+        path: str,
+        sample: str | None = None,
+        batch_size: int = 65536,
+        regions: Regions | None = None,
+        sorted_only: bool = True,
+    ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
-        self.path, self.batch_size = path, batch_size
+        self.path, self.batch_size, self.regions = path, batch_size, regions
         self.name = "<stdin>" if path == "-" else path
         self.n_records = 0
         self.n_skipped = dict.fromkeys(vcf_text.SKIP_KINDS, 0)
@@ -164,12 +182,15 @@ class VcfReader:
         self._tmp: tempfile._TemporaryFileWrapper[bytes] | None = None
         self._bcf: pysam.VariantFile | None = None
         self._text: BinaryIO | pa.NativeFile | None = None
+        self._stream: BinaryIO | None = None
         self._pending = b""
         self.format = self._open()
         self.samples = self._header_samples()
         self.sample = self._choose(sample)
         self._sample_col = vcf_text.FIRST_SAMPLE + self.samples.index(self.sample)
         self.contigs = self._parse_contigs()
+        check_assembly(self.contigs, self.name)
+        self._order = OrderCheck() if sorted_only else None
 
     # ----- opening and header -----
     def _open(self) -> str:
@@ -178,14 +199,21 @@ class VcfReader:
         if self.path == "-":
             head = _read_exact(sys.stdin.buffer, SNIFF_BYTES)
             kind = _sniff(head, self.name)
-            raw = pa.PythonFile(_Prefixed(head, sys.stdin.buffer, False), mode="r")
+            stream: BinaryIO = _Prefixed(head, sys.stdin.buffer, False)  # type: ignore[assignment]
         else:
             kind = detect_format(self.path)
-            raw = pa.OSFile(self.path)
-        if kind == "bcf":
-            self._open_bcf(raw)
-            return kind
-        self._text = pa.CompressedInputStream(raw, "gzip") if kind == "vcf.gz" else raw
+            with open(self.path, "rb") as fh:
+                head = fh.read(bgzf.HEADER_SIZE)
+            stream = open(self.path, "rb")  # noqa: SIM115  (closed in close())
+        if kind == "vcf.gz" and bgzf.is_bgzf(head):
+            self._text = bgzf.BgzfReader(stream)  # type: ignore[assignment]
+            self._stream = stream
+        else:
+            raw = pa.PythonFile(stream, mode="r")
+            if kind == "bcf":
+                self._open_bcf(raw)
+                return kind
+            self._text = pa.CompressedInputStream(raw, "gzip") if kind == "vcf.gz" else raw
         self.header = self._read_text_header()
         return kind
 
@@ -233,7 +261,13 @@ class VcfReader:
         chrom_line = self.header.rsplit("\n", 1)[-1]
         if not chrom_line.startswith("#CHROM"):
             raise InputError(f"{self.name} is not a VCF: no '#CHROM' header line")
-        return chrom_line.split("\t")[vcf_text.FIRST_SAMPLE :]
+        samples = chrom_line.split("\t")[vcf_text.FIRST_SAMPLE :]
+        if len(set(samples)) < len(samples):
+            dup = next(s for i, s in enumerate(samples) if s in samples[:i])
+            raise InputError(
+                f"{self.name}: #CHROM line: sample {dup} appears twice; expected unique names"
+            )
+        return samples
 
     def _choose(self, sample: str | None) -> str:
         if sample is not None:
@@ -318,25 +352,56 @@ class VcfReader:
             )
         else:
             n_columns = vcf_text.FIRST_SAMPLE + len(self.samples)
-            chunks, sample_col = self._text_chunks(), self._sample_col
+            chunks = self._text_chunks()
+            sample_col = self._sample_col
         header_lines = self.header.count("\n") + 1
-        for body in _prefetch(chunks):
+        for body in prefetch(chunks):
+            rows = None
             try:
                 cols = vcf_text.read_columns(body, n_columns, sample_col)
+                scanned = cols.num_rows
+                chrom, pos = self._keys(cols)
+                if self._order is not None:
+                    self._order.check(chrom, pos)
+                if self.regions is not None:
+                    cols, rows = self._in_regions(cols, chrom, pos)
                 table, skipped = vcf_text.parse_records(
                     cols, self.n_records + 1, self._contig_names
                 )
             except vcf_text.FieldError as e:
-                record = self.n_records + e.row + 1
+                row = e.row if rows is None else int(rows[e.row])
+                record = self.n_records + row + 1
                 where = "" if self._bcf is not None else f" (line {header_lines + record})"
                 raise InputError(
                     f"{self.name}: record {record}{where}, field {e.field}: "
                     f"expected {e.expected}, got {e.got!r}"
                 ) from None
-            self.n_records += cols.num_rows
+            self.n_records += scanned
             for kind, n in skipped.items():
                 self.n_skipped[kind] += n
             yield table
+
+    def _keys(self, cols: pa.Table) -> tuple[pa.Array, np.ndarray]:
+        """Harmonised CHROM and integer POS of every record of a chunk."""
+        chrom = pc.dictionary_encode(vcf_text.column(cols, "chrom"))
+        names = [self._contig_names.setdefault(c, vcf_text.harmonise_contig(c))
+                 for c in chrom.dictionary.to_pylist()]  # fmt: skip
+        harmonised = pa.DictionaryArray.from_arrays(chrom.indices, pa.array(names, pa.string()))
+        pos = vcf_text.to_ints(vcf_text.column(cols, "pos"), np.arange(cols.num_rows), "POS",
+                                expected="an integer")  # fmt: skip
+        if pos.null_count:
+            row = int(np.flatnonzero(pc.is_null(pos).to_numpy(zero_copy_only=False))[0])
+            raise vcf_text.FieldError(row, "POS", "an integer", ".")
+        return harmonised, pos.to_numpy(zero_copy_only=False)
+
+    def _in_regions(
+        self, cols: pa.Table, chrom: pa.DictionaryArray, pos: np.ndarray
+    ) -> tuple[pa.Table, np.ndarray]:
+        """The records of a chunk whose POS lies in the regions, and their row numbers."""
+        assert self.regions is not None
+        harmonised = chrom.dictionary.take(chrom.indices)
+        rows = np.flatnonzero(self.regions.mask(harmonised, pos))
+        return cols.take(pa.array(rows)), rows
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         """Yield ``VARIANT_BATCH`` batches of ``batch_size`` rows (the last may be shorter)."""
@@ -354,7 +419,10 @@ class VcfReader:
             yield from (
                 pa.concat_tables(pending).combine_chunks().to_batches(max_chunksize=self.batch_size)
             )
-        log.debug("%s: %d records, skipped alleles %s", self.name, self.n_records, self.n_skipped)
+        log.debug("%s: %d records", self.name, self.n_records)
+        if any(self.n_skipped.values()):
+            counts = ", ".join(f"{n} {kind}" for kind, n in self.n_skipped.items() if n)
+            log.warning("%s: skipped ALT alleles that cannot be ranked: %s", self.name, counts)
 
     def read_all(self) -> pa.Table:
         """Read every batch into one ``VARIANT_BATCH`` table (empty for a header-only file)."""
@@ -365,6 +433,8 @@ class VcfReader:
         """Close the input (stdin itself is left open)."""
         if self._text is not None:
             self._text.close()
+        if self._stream is not None and self._stream is not sys.stdin.buffer:
+            self._stream.close()
         if self._bcf is not None:
             self._bcf.close()
         if self._tmp is not None:

