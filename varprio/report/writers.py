@@ -1,25 +1,71 @@
-"""Write one case's results in every requested format, each output atomic."""
+"""Write one case's results in every requested format, all outputs atomic together.
+
+``--format`` is a comma list of :data:`FORMATS`; with ``--out-prefix PREFIX``:
+
+- ``tsv``: ``PREFIX.variants.tsv``, ``PREFIX.genes.tsv`` (genes with ``matched_terms`` and
+  ``excluded_terms`` for the top genes)
+- ``json``: ``PREFIX.json`` (:mod:`varprio.report.json`)
+- ``parquet``: ``PREFIX.variants.parquet``, ``PREFIX.genes.parquet``
+- ``vcf``: ``PREFIX.vcf.gz`` and ``PREFIX.vcf.gz.tbi``, the input VCF annotated
+- ``html``: ``PREFIX.html``, a self-contained page for a genetic counsellor
+
+Every file of a case is written to a temporary name and renamed only when all formats
+succeeded.  Without a prefix one of :data:`STDOUT_FORMATS` goes to stdout.  ``--format vcf``
+reads the input twice: stdin ('-') is first spooled to a temporary file
+(:func:`reusable_input`).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+from varprio import __version__
 from varprio.errors import UsageError
 from varprio.pipeline import CaseResult, Resources
 from varprio.provenance import Provenance
-from varprio.report.tsv import write_tsv
+from varprio.report import json as json_out
+from varprio.report.atomic import AtomicFiles, atomic_files
+from varprio.report.explain import CaseReport, case_report
+from varprio.report.html import write_html
+from varprio.report.parquet import write_parquet
+from varprio.report.tsv import render, write_tsv
+from varprio.report.vcf import ranked_info, write_annotated_vcf
 
-FORMATS = ("tsv",)
+FORMATS = ("tsv", "json", "parquet", "vcf", "html")
+STDOUT_FORMATS = ("tsv", "json")
 
 
-def check_formats(formats: list[str]) -> None:
-    """Refuse unknown output formats before any work is done."""
+def check_formats(formats: list[str], to_stdout: bool = False) -> None:
+    """Refuse unknown output formats (and, for stdout, more than one) before any work."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise UsageError(
             f"--format: unknown format(s) {', '.join(unknown) or '(none)'}; "
             f"expected a comma list of {', '.join(FORMATS)}"
         )
+    if to_stdout and (len(set(formats)) > 1 or formats[0] not in STDOUT_FORMATS):
+        raise UsageError(
+            f"--format {','.join(formats)}: needs --out-prefix; without it one of "
+            f"{', '.join(STDOUT_FORMATS)} is written to stdout"
+        )
+
+
+@contextlib.contextmanager
+def reusable_input(vcf: str, formats: list[str]) -> Iterator[str]:
+    """The VCF path to read: stdin is spooled to a temporary file when ``vcf`` output needs
+    the records a second time (error messages then name that file)."""
+    if vcf != "-" or "vcf" not in formats:
+        yield vcf
+        return
+    with tempfile.NamedTemporaryFile(prefix="varprio-stdin-") as tmp:
+        shutil.copyfileobj(sys.stdin.buffer, tmp, 1 << 20)
+        tmp.flush()
+        yield tmp.name
 
 
 def provenance(res: Resources) -> Provenance:
@@ -27,17 +73,94 @@ def provenance(res: Resources) -> Provenance:
     return Provenance(res.command, res.kb.label, res.model_label)
 
 
+def _tsv(report: CaseReport, prefix: str, group: AtomicFiles) -> None:
+    for table, name in ((report.result.variants, "variants"), (report.genes, "genes")):
+        path = group.path(Path(f"{prefix}.{name}.tsv"))
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(render(table, report.provenance))
+
+
+def _parquet(report: CaseReport, prefix: str, group: AtomicFiles) -> None:
+    write_parquet(
+        report.result.variants, group.path(Path(f"{prefix}.variants.parquet")), report.provenance
+    )
+    write_parquet(report.genes, group.path(Path(f"{prefix}.genes.parquet")), report.provenance)
+
+
+def vcf_header_lines(report: CaseReport) -> list[str]:
+    """``##varprio_*`` header lines of the annotated VCF."""
+    prov = report.provenance
+    items = [
+        ("varprio_version", __version__),
+        ("varprio_command", prov.command),
+        ("varprio_kb", prov.kb),
+        ("varprio_model", prov.model),
+        ("varprio_sample", report.result.patient.sample),
+    ]
+    return [f"##{k}={' '.join(v.split())}" for k, v in items]
+
+
+def _vcf(report: CaseReport, prefix: str, group: AtomicFiles, source: str | None) -> None:
+    if source is None or source == "-":
+        raise UsageError("--format vcf: the input VCF must be a file (not stdin) to annotate it")
+    final = Path(f"{prefix}.vcf.gz")
+    tmp = group.path(final)
+    info, descriptions = ranked_info(report.result.variants, report.result.genes)
+    write_annotated_vcf(source, tmp, info, descriptions, vcf_header_lines(report))
+    group.sidecar(Path(f"{tmp}.tbi"), Path(f"{final}.tbi"))
+
+
 def write_case(
-    result: CaseResult, res: Resources, out_prefix: str | None, formats: list[str]
+    result: CaseResult,
+    res: Resources,
+    out_prefix: str | None,
+    formats: list[str],
+    source: str | None = None,
+    case_id: str | None = None,
+    jsonl: Path | None = None,
 ) -> None:
-    """Write the case's outputs (the variant table to stdout when there is no prefix)."""
+    """Write the case's outputs (without a prefix: one table or document on stdout).
+
+    Parameters
+    ----------
+    source
+        The VCF the case was read from (needed by ``vcf``).
+    case_id
+        The batch manifest's ``id``, recorded in the JSON.
+    jsonl
+        Also write the JSON document as one line to this file (batch parts).
+    """
     prov = provenance(res)
     if out_prefix is None:
-        write_tsv(result.variants, "-", prov)
+        if formats == ["json"]:
+            doc = json_out.case_document(case_report(result, res, prov, case_id))
+            sys.stdout.write(json_out.dumps(doc))
+            sys.stdout.flush()
+        else:
+            write_tsv(result.variants, "-", prov)
         return
+    report = case_report(result, res, prov, case_id)
+    with atomic_files() as group:
+        _write_files(report, out_prefix, formats, group, source, jsonl)
+
+
+def _write_files(
+    report: CaseReport, prefix: str, formats: list[str], group: AtomicFiles,
+    source: str | None, jsonl: Path | None,
+) -> None:  # fmt: skip
     if "tsv" in formats:
-        write_tsv(result.variants, Path(f"{out_prefix}.variants.tsv"), prov)
-        write_tsv(result.genes, Path(f"{out_prefix}.genes.tsv"), prov)
+        _tsv(report, prefix, group)
+    if "json" in formats:
+        doc = json_out.case_document(report)
+        json_out.write_json(json_out.dumps(doc), group.path(Path(f"{prefix}.json")))
+        if jsonl is not None:
+            json_out.write_json(json_out.dumps_line(doc), group.path(jsonl))
+    if "parquet" in formats:
+        _parquet(report, prefix, group)
+    if "vcf" in formats:
+        _vcf(report, prefix, group, source)
+    if "html" in formats:
+        write_html(report, group.path(Path(f"{prefix}.html")))
 
 
 def top_hit(result: CaseResult) -> dict[str, str]:
