@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -13,8 +14,39 @@ from varprio.consequence import annotate as consequence_annotate
 from varprio.kb.load import KnowledgeBase
 from varprio.kb.sources.kgp import PREFIX as KGP
 
+if TYPE_CHECKING:
+    from varprio.kb.lookup import KbLookups
+
 #: Frequency columns carried from the knowledge base into the variant table.
 FREQUENCY_COLUMNS = (f"{KGP}_af", f"{KGP}_af_grpmax", f"{KGP}_grpmax", f"{KGP}_nhomalt")
+#: Columns of the optional sources (gnomAD, ClinVar, scores, constraint) carried into every
+#: candidate row; null when the knowledge base lacks the source.  Names are stable: the
+#: learned ranker reads them as features.
+KB_COLUMNS: dict[str, pa.DataType] = {
+    "gnomad_af": pa.float32(), "gnomad_grpmax_af": pa.float32(), "gnomad_grpmax": pa.string(),
+    "gnomad_faf95_max": pa.float32(), "gnomad_nhomalt": pa.int32(), "gnomad_nhemi": pa.int32(),
+    "gnomad_filter": pa.string(), "clinvar_significance": pa.string(),
+    "clinvar_stars": pa.int8(), "clinvar_variation_id": pa.string(),
+    "revel_score": pa.float32(), "alphamissense_score": pa.float32(),
+    "cadd_phred": pa.float32(), "spliceai_max_ds": pa.float32(),
+    "constraint_loeuf": pa.float32(), "constraint_pli": pa.float32(),
+    "constraint_mis_z": pa.float32(),
+}  # fmt: skip
+#: Population AF columns whose highest value is ``max_pop_af`` (the frequency model's input).
+POP_AF_COLUMNS = ("gnomad_grpmax_af", "gnomad_faf95_max", f"{KGP}_af_grpmax")
+
+
+def max_pop_af(rows: pa.Table) -> pa.Array:
+    """Highest of gnomAD grpmax AF, gnomAD group faf95 and 1000 Genomes grpmax AF (null: none)."""
+    cols = [c for c in POP_AF_COLUMNS if c in rows.column_names]
+    if not cols:
+        return pa.nulls(rows.num_rows, pa.float32())
+    values = np.vstack(
+        [pc.fill_null(pc.cast(rows[c], pa.float64()), np.nan).to_numpy() for c in cols]
+    )
+    missing = np.isnan(values).all(axis=0)
+    best = np.nanmax(np.where(np.isnan(values), -1.0, values), axis=0)
+    return pa.array(best.astype(np.float32), mask=missing)
 
 
 def variant_keys(chrom: pa.Array, pos: pa.Array, ref: pa.Array, alt: pa.Array) -> pa.Array:
@@ -51,6 +83,7 @@ class Annotator:
     freq_keys: pa.Array
     freq: pa.Table
     hgnc_by_symbol: dict[str, str]
+    lookups: KbLookups | None = None
 
     @classmethod
     def from_kb(cls, kb: KnowledgeBase, hgnc_by_symbol: dict[str, str]) -> Annotator:
@@ -60,7 +93,10 @@ class Annotator:
         )
         freq = kb.table("frequencies/kgp")
         keys = variant_keys(freq["chrom"], freq["pos"], freq["ref"], freq["alt"])
-        return cls(genes, keys, freq.select(list(FREQUENCY_COLUMNS)), hgnc_by_symbol)
+        from varprio.kb.lookup import KbLookups  # (imports this module)
+
+        lookups = KbLookups.open(kb, skip=("frequencies/kgp",))
+        return cls(genes, keys, freq.select(list(FREQUENCY_COLUMNS)), hgnc_by_symbol, lookups)
 
     def annotate(self, batch: pa.RecordBatch | pa.Table) -> pa.Table:
         """One row per (variant, overlapping gene) with consequence, HGNC ID and frequencies."""
@@ -76,7 +112,23 @@ class Annotator:
         hit = pc.index_in(keys, value_set=self.freq_keys)
         for name in FREQUENCY_COLUMNS:
             rows = rows.append_column(name, self.freq[name].take(hit))
-        return rows
+        return self._kb_columns(table, csq["variant_index"], rows)
+
+    def _kb_columns(self, table: pa.Table, index: pa.ChunkedArray, rows: pa.Table) -> pa.Table:
+        """Append :data:`KB_COLUMNS` (variant-level, then gene-level) and ``max_pop_af``."""
+        n = rows.num_rows
+        found = pa.table({})
+        if self.lookups is not None:
+            args = (table[c].combine_chunks() for c in ("chrom", "pos", "ref", "alt"))
+            sites = self.lookups.variant_table(*args).take(index)
+            genes = self.lookups.gene_columns(rows["hgnc_id"])
+            found = pa.Table.from_arrays(
+                [*sites.columns, *genes.columns], [*sites.column_names, *genes.column_names]
+            )
+        for name, typ in KB_COLUMNS.items():
+            col = found[name] if name in found.column_names else pa.nulls(n, typ)
+            rows = rows.append_column(pa.field(name, typ), pc.cast(col, typ))
+        return rows.append_column("max_pop_af", max_pop_af(rows))
 
     def _hgnc_ids(self, genes: pa.ChunkedArray) -> pa.Array:
         uniq = pc.unique(genes).to_pylist()
