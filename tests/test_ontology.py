@@ -126,3 +126,17 @@ def test_normalise_drop_unknown(ontology, caplog) -> None:
 def test_missing_file_is_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="hp.obo: file not found"):
         build_hpo_tables(tmp_path)
+
+
+def test_descendants(ontology) -> None:
+    ids = [ontology.ids[i] for i in ontology.descendants_of(ontology.index["HP:0000707"])]
+    assert sorted(ids) == ["HP:0000707", "HP:0001249", "HP:0001250", "HP:0001256", "HP:0002123"]
+    leaf = ontology.index["HP:0002123"]
+    assert ontology.descendants_of(leaf).tolist() == [leaf]
+
+
+def test_redundant_ancestors(ontology) -> None:
+    terms = ["HP:0001250", "HP:0000707", "HP:0002123", "HP:0001256", "HP:0001631", "HP:0001250"]
+    # Seizure and the nervous system are implied by the myoclonic seizure (and ID, mild)
+    assert ontology.redundant_ancestors(terms) == ["HP:0001250", "HP:0000707"]
+    assert ontology.redundant_ancestors(["HP:0001249", "HP:0001250"]) == []

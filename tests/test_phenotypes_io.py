@@ -122,3 +122,9 @@ def test_no_observed_term(tmp_path: Path) -> None:
     packet = _write(tmp_path, "p.json", json.dumps(only_excluded))
     with pytest.raises(InputError, match="no observed HPO term"):
         read_patient_phenotype([], None, [], packet)
+
+
+def test_term_both_observed_and_excluded(tmp_path: Path) -> None:
+    packet = _write(tmp_path, "p.json", json.dumps(PACKET))
+    with pytest.raises(InputError, match="^HP:0001631: both observed and excluded"):
+        read_patient_phenotype(["HP:0001631"], None, [], packet)

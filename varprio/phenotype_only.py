@@ -14,11 +14,11 @@ from varprio.pipeline import CaseRequest, Resources
 
 DISEASE_COLUMNS = (
     "rank", "disease_id", "disease_name", "score", "genes", "matched_terms", "n_matched",
-    "resnik_bma", "resnik_sym", "lr_log10",
+    "resnik_bma", "resnik_sym", "lr_log10", "posterior",
 )  # fmt: skip
 GENE_COLUMNS = (
     "rank", "gene", "hgnc_id", "score", "best_disease", "best_disease_name", "n_matched",
-    "resnik_bma", "lr_log10", "inheritance_modes",
+    "resnik_bma", "lr_log10", "inheritance_modes", "posterior",
 )  # fmt: skip
 
 

@@ -128,7 +128,7 @@ def read_phenopacket(path: str | Path) -> PatientPhenotype:
         (excluded if is_excluded else observed).append(term.strip())
     subject = _expect(doc.get("subject", {}), dict, path, "subject", "an object")
     sex = subject.get("sex")
-    if sex is not None and sex not in SEXES:
+    if sex is not None and (not isinstance(sex, str) or sex not in SEXES):
         raise InputError(f"{path}: subject.sex: {sex!r}: expected one of {sorted(SEXES)}")
     pid = subject.get("id", doc.get("id"))
     if pid is not None:
@@ -147,7 +147,8 @@ def read_patient_phenotype(
     Raises
     ------
     InputError
-        An unreadable or malformed input, or no observed term at all.
+        An unreadable or malformed input, a term both observed and excluded, or no observed
+        term at all.
     """
     patient = read_phenopacket(phenopacket) if phenopacket else PatientPhenotype()
     observed = patient.observed + parse_hpo_values(hpo)
@@ -156,6 +157,9 @@ def read_patient_phenotype(
     excluded = patient.excluded + parse_hpo_values(exclude)
     patient.observed = list(dict.fromkeys(observed))
     patient.excluded = list(dict.fromkeys(excluded))
+    both = [t for t in patient.observed if t in set(patient.excluded)]
+    if both:
+        raise InputError(f"{both[0]}: both observed and excluded: expected one or the other")
     if not patient.observed:
         raise InputError(
             "no observed HPO term: expected --hpo, --hpo-file or a phenopacket with "

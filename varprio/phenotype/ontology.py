@@ -174,3 +174,21 @@ class Ontology:
     def indices(self, ids: Iterable[str]) -> np.ndarray:
         """Row indices (int64) of current term IDs."""
         return np.asarray([self.index[t] for t in ids], dtype=np.int64)
+
+    def descendants_of(self, i: int) -> np.ndarray:
+        """Indices of the descendants of term index ``i``, itself included (sorted)."""
+        pos = np.flatnonzero(self.anc_indices == i)
+        return np.searchsorted(self.anc_offsets, pos, side="right") - 1
+
+    def redundant_ancestors(self, ids: Iterable[str]) -> list[str]:
+        """The IDs among ``ids`` that are a proper ancestor of another of them, in input order.
+
+        Such a term adds no information to the more specific one (a patient with
+        "Generalized myoclonic seizure" has "Seizure"): scoring drops it.
+        """
+        ids = list(dict.fromkeys(ids))
+        implied: set[int] = set()
+        for t in ids:
+            i = self.index[t]
+            implied.update(int(a) for a in self.ancestors_of(i) if a != i)
+        return [t for t in ids if self.index[t] in implied]
