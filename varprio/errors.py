@@ -1,6 +1,16 @@
-"""The VarprioError family: every user-facing failure, each with its exit code."""
+"""The VarprioError family: every user-facing failure, each with its exit code.
+
+Exit codes (see docs/errors.md): 0 success, 1 some batch rows failed, 2 usage or input error,
+3 knowledge-base or model error, 4 output error, 70 internal error (a bug: traceback printed),
+130 interrupted (Ctrl-C).
+"""
 
 from __future__ import annotations
+
+#: Exit code of an unexpected exception (a bug in varprio; BSD ``EX_SOFTWARE``).
+INTERNAL_ERROR_EXIT = 70
+#: Exit code after Ctrl-C (128 + SIGINT).
+INTERRUPTED_EXIT = 130
 
 
 class VarprioError(Exception):
@@ -41,3 +51,9 @@ class OutputError(VarprioError):
     """An output that cannot be written."""
 
     exit_code = 4
+
+
+class BatchFailure(VarprioError):
+    """Some rows of a batch failed (each is reported in ``summary.tsv``); the others succeeded."""
+
+    exit_code = 1

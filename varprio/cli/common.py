@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from varprio import __version__
-from varprio.errors import VarprioError
+from varprio.errors import INTERNAL_ERROR_EXIT, INTERRUPTED_EXIT, VarprioError
 from varprio.provenance import command_line
 
 log = logging.getLogger("varprio")
@@ -32,7 +33,12 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 
 
 def errors_to_exit(func: F) -> F:
-    """Report a VarprioError as one line on stderr and exit with its code."""
+    """Map failures to exit codes (see docs/errors.md).
+
+    A VarprioError is one line on stderr and its code; Ctrl-C exits 130; any other exception
+    is a bug: its traceback, one line asking for a report, and exit 70.  Click's own
+    exceptions (usage errors, ``--help``) pass through to click.
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -44,6 +50,15 @@ def errors_to_exit(func: F) -> F:
         except BrokenPipeError:
             sys.stderr.close()
             sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("varprio: interrupted", err=True)
+            sys.exit(INTERRUPTED_EXIT)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            click.echo("varprio: internal error: please report it with the command line", err=True)
+            sys.exit(INTERNAL_ERROR_EXIT)
 
     return wrapper  # type: ignore[return-value]
 
