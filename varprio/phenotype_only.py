@@ -6,11 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from varprio.io.phenotypes import read_patient_phenotype
-from varprio.phenotype.similarity import disease_table, gene_table, score_patient
-from varprio.pipeline import CaseRequest, Resources
+from varprio.phenotype.similarity import disease_table
+from varprio.pipeline import CaseRequest, Resources, case_phenotype
 
 DISEASE_COLUMNS = (
     "rank", "disease_id", "disease_name", "score", "genes", "matched_terms", "n_matched",
@@ -49,19 +47,11 @@ def _ranked(table: pa.Table, columns: tuple[str, ...], top: int | None) -> pa.Ta
 
 def rank_phenotype(res: Resources, req: CaseRequest) -> PhenotypeResult:
     """Score and rank every disease and gene for the request's phenotype."""
-    patient = read_patient_phenotype(req.hpo, req.hpo_file, req.exclude, req.phenopacket)
-    observed = res.ontology.normalise(patient.observed, "observed terms")
-    excluded = res.ontology.normalise(patient.excluded, "excluded terms")
-    scores = score_patient(res.ontology, res.diseases, observed, excluded)
-    diseases = disease_table(res.diseases, scores)
+    pheno = case_phenotype(res, req)
+    diseases = disease_table(res.diseases, pheno.scores)
     lookup = _disease_genes(res)
     genes_col = pa.array([lookup.get(d) for d in diseases["disease_id"].to_pylist()], pa.string())
     diseases = diseases.append_column("genes", genes_col)
-    genes = gene_table(res.diseases, scores)
-    ids = pc.cast(genes["ncbi_gene_id"], pa.string()).to_pylist()
-    genes = genes.append_column(
-        "hgnc_id", pa.array([res.hgnc_by_entrez.get(i) for i in ids], pa.string())
-    )
     return PhenotypeResult(
-        _ranked(diseases, DISEASE_COLUMNS, req.top), _ranked(genes, GENE_COLUMNS, req.top)
+        _ranked(diseases, DISEASE_COLUMNS, req.top), _ranked(pheno.genes, GENE_COLUMNS, req.top)
     )

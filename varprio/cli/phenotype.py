@@ -6,18 +6,18 @@ from pathlib import Path
 
 import click
 
-from varprio.cli.common import KB_OPTION, command, errors_to_exit, main, split_csv
+from varprio.cli.common import (
+    KB_OPTION,
+    PHENOTYPE_OPTIONS,
+    command,
+    errors_to_exit,
+    main,
+    split_csv,
+)
 
 
 @main.command()
-@click.option("--hpo", multiple=True, help="Observed HPO term IDs, comma-separated; repeatable.")
-@click.option("--hpo-file", type=click.Path(dir_okay=False), help="File of HPO IDs, one per line.")
-@click.option("--exclude", multiple=True, help="Excluded (absent) HPO term IDs, comma-separated.")
-@click.option(
-    "--phenopacket",
-    type=click.Path(dir_okay=False),
-    help="GA4GH Phenopacket v2 (JSON or YAML): observed and excluded terms.",
-)
+@PHENOTYPE_OPTIONS
 @KB_OPTION
 @click.option(
     "--out-prefix",

@@ -6,9 +6,10 @@ their shortest form, lists ``;``-joined, booleans ``yes``/``no``, missing values
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -51,28 +52,36 @@ def _as_text(col: pa.ChunkedArray | pa.Array) -> pa.Array:
     return pc.fill_null(text, MISSING)
 
 
+#: Rows formatted and written at a time: bounds the memory of a genome's variant table.
+SLICE_ROWS = 50_000
+
+
+def stream_tsv(table: pa.Table, provenance: Provenance, out: BinaryIO) -> None:
+    """Write the whole TSV document to the binary stream ``out``, a slice of rows at a time."""
+    lines = [*provenance.header_lines(), "\t".join(table.column_names)]
+    out.write(("\n".join(lines) + "\n").encode())
+    options = pacsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
+    for start in range(0, table.num_rows, SLICE_ROWS):
+        part = table.slice(start, SLICE_ROWS)
+        text = pa.table([_as_text(part.column(i)) for i in range(part.num_columns)],
+                        names=part.column_names)  # fmt: skip
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(text, sink, write_options=options)  # C++ writer: no per-row Python
+        out.write(sink.getvalue().to_pybytes())
+
+
 def render(table: pa.Table, provenance: Provenance) -> str:
     """The whole TSV document as text."""
-    lines = provenance.header_lines()
-    lines.append("\t".join(table.column_names))
-    head = "\n".join(lines) + "\n"
-    if not table.num_rows:
-        return head
-    text = pa.table([_as_text(table.column(i)) for i in range(table.num_columns)],
-                    names=table.column_names)  # fmt: skip
-    sink = pa.BufferOutputStream()
-    options = pacsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
-    pacsv.write_csv(text, sink, write_options=options)  # C++ writer: no per-row Python
-    return head + sink.getvalue().to_pybytes().decode()
+    buf = io.BytesIO()
+    stream_tsv(table, provenance, buf)
+    return buf.getvalue().decode()
 
 
 def write_tsv(table: pa.Table, dest: Path | str, provenance: Provenance) -> None:
     """Write ``table`` to ``dest`` ('-' for stdout) atomically."""
-    text = render(table, provenance)
     if str(dest) == "-":
-        out: IO[str] = sys.stdout
-        out.write(text)
-        out.flush()
+        stream_tsv(table, provenance, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
         return
     with atomic_text(Path(dest)) as fh:
-        fh.write(text)
+        stream_tsv(table, provenance, fh.buffer)

@@ -33,7 +33,7 @@ from varprio.report.atomic import AtomicFiles, atomic_files
 from varprio.report.explain import CaseReport, case_report
 from varprio.report.html import write_html
 from varprio.report.parquet import write_parquet
-from varprio.report.tsv import render, write_tsv
+from varprio.report.tsv import stream_tsv, write_tsv
 from varprio.report.vcf import ranked_info, write_annotated_vcf
 
 FORMATS = ("tsv", "json", "parquet", "vcf", "html")
@@ -76,8 +76,8 @@ def provenance(res: Resources) -> Provenance:
 def _tsv(report: CaseReport, prefix: str, group: AtomicFiles) -> None:
     for table, name in ((report.result.variants, "variants"), (report.genes, "genes")):
         path = group.path(Path(f"{prefix}.{name}.tsv"))
-        with open(path, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(render(table, report.provenance))
+        with open(path, "wb") as fh:
+            stream_tsv(table, report.provenance, fh)
 
 
 def _parquet(report: CaseReport, prefix: str, group: AtomicFiles) -> None:
