@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import numpy as np
 import pyarrow as pa
@@ -84,4 +84,4 @@ def write_tsv(table: pa.Table, dest: Path | str, provenance: Provenance) -> None
         sys.stdout.buffer.flush()
         return
     with atomic_text(Path(dest)) as fh:
-        stream_tsv(table, provenance, fh.buffer)
+        stream_tsv(table, provenance, cast(io.TextIOWrapper, fh).buffer)
