@@ -84,4 +84,4 @@ def write_tsv(table: pa.Table, dest: Path | str, provenance: Provenance) -> None
         sys.stdout.buffer.flush()
         return
     with atomic_text(Path(dest)) as fh:
-        stream_tsv(table, provenance, cast(io.TextIOWrapper, fh).buffer)
+        stream_tsv(table, provenance, cast(BinaryIO, cast(io.TextIOWrapper, fh).buffer))
