@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +36,16 @@ def registry_dir(name: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _reset_varprio_logger() -> Iterator[None]:
+    """The CLI configures the ``varprio`` logger for a process; undo it so caplog sees logs."""
+    yield
+    logger = logging.getLogger("varprio")
+    logger.handlers.clear()
+    logger.propagate = True
+    logger.setLevel(logging.NOTSET)
+
+
 @pytest.fixture(scope="session")
 def tiny_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A whole knowledge base built offline from the fixtures in test_data/ (see README)."""
@@ -46,6 +58,36 @@ def tiny_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
         kgp_dir=TEST_DATA / "kb" / "peddy",
     )
     build_kb(out, inputs, "pytest tiny_kb")
+    return out
+
+
+def sources_inputs(cache: Path) -> BuildInputs:
+    """``tiny_kb``'s inputs plus every optional source of test_data/sources/ (see README)."""
+    from varprio.kb.optional import OptionalInputs
+
+    src = TEST_DATA / "sources"
+    optional = OptionalInputs(
+        gnomad=(str(src / "gnomad.exomes.v4.1.sites.tiny.vcf.bgz"),
+                str(src / "gnomad.genomes.v3.1.2.sites.tiny.vcf.bgz")),
+        popvcf=(src / "cohort.json",),
+        clinvar=src / "clinvar_20250105.tiny.vcf.gz",
+        constraint=(src / "gnomad.v4.1.constraint_metrics.tiny.tsv.gz", src / "exac_pLI.tiny.txt"),
+        scores=(f"revel={src / 'revel_grch38.tiny.tsv.gz'}",
+                f"alphamissense={src / 'AlphaMissense_hg38.tiny.tsv.gz'}",
+                f"cadd={src / 'whole_genome_SNVs.tiny.tsv.gz'}",
+                f"spliceai={src / 'spliceai_scores.masked.snv.hg38.tiny.vcf.gz'}"),
+    )  # fmt: skip
+    kb = TEST_DATA / "kb"
+    return BuildInputs(
+        cache, TEST_DATA / "hpo", kb / "genes.gtf", kb / "hgnc.txt", kb / "peddy", optional
+    )
+
+
+@pytest.fixture(scope="session")
+def sources_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny knowledge base with gnomAD, a cohort VCF, ClinVar, constraint and scores."""
+    out = tmp_path_factory.mktemp("kb") / "sources"
+    build_kb(out, sources_inputs(out.parent / "cache"), "pytest sources_kb")
     return out
 
 

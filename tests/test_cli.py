@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pysam
 import pytest
 from click.testing import CliRunner
 from conftest import TEST_DATA
@@ -112,8 +113,9 @@ def test_input_errors_exit_2_with_one_line(tiny_kb: Path, tmp_path: Path, args: 
 )
 def test_bad_vcf_exit_2_no_output(tiny_kb: Path, tmp_path: Path, fixture: str) -> None:
     prefix = tmp_path / "case"
+    # --all-records: a value is only parsed (and checked) when its record can matter
     r = run(tiny_kb, "prioritize", str(TEST_DATA / "vcf" / fixture), "--hpo", HPO,
-            "--out-prefix", str(prefix))  # fmt: skip
+            "--out-prefix", str(prefix), "--all-records")  # fmt: skip
     assert r.exit_code == 2, r.output
     assert fixture.split(".")[0] in r.stderr or "sample" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
@@ -188,3 +190,41 @@ def test_phenotype_only(tiny_kb: Path, tmp_path: Path) -> None:
     stdout = run(tiny_kb, "phenotype", "--hpo", HPO, "--top", "1")
     assert len(data_lines(stdout.stdout)) == 2
     assert run(tiny_kb, "phenotype", "--hpo", "HP:1234567").exit_code == 2
+
+
+def test_reading_paths_give_identical_output(tiny_kb: Path, tmp_path: Path) -> None:
+    """Indexed region reading, a chunked scan of stdin, and a plain file agree byte for byte."""
+    gz = tmp_path / "case.vcf.gz"
+    pysam.tabix_compress(str(CASE), str(gz))
+    pysam.tabix_index(str(gz), preset="vcf")
+    outputs = []
+    for path, stdin in ((str(gz), None), ("-", gz.read_bytes()), (str(CASE), None)):
+        r = run(tiny_kb, "prioritize", path, "--hpo", HPO, input=stdin)
+        assert r.exit_code == 0, r.output
+        outputs.append(
+            [ln for ln in r.stdout.splitlines() if not ln.startswith("##varprio_command")]
+        )
+    assert outputs[0] == outputs[1] == outputs[2]
+    genes = {row[5] for row in data_lines("\n".join(outputs[0]))[1:]}
+    assert "GENEC" in genes and len(data_lines("\n".join(outputs[0]))) == 4  # no intron/intergenic
+    every = run(tiny_kb, "prioritize", str(CASE), "--hpo", HPO, "--all-records")
+    assert len(data_lines(every.stdout)) == 5  # the GENEA intron variant too
+
+
+def test_batch_phenotype_only(tiny_kb: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "m.tsv"
+    manifest.write_text(f"id\thpo\texcluded\np1\t{HPO}\t\np2\tHP:0001631\tHP:0000505\n")
+    out = tmp_path / "o"
+    r = run(tiny_kb, "batch", str(manifest), "--out-dir", str(out), "--phenotype-only")
+    assert r.exit_code == 0, r.output
+    genes = data_lines((out / "p1.genes.tsv").read_text())
+    assert genes[1][1] == "GENEC"
+    assert data_lines((out / "p2.diseases.tsv").read_text())[1][1] == "OMIM:100002"
+    summary = data_lines((out / "summary.tsv").read_text())
+    assert [row[:3] for row in summary[1:]] == [["p1", "ok", "GENEC"], ["p2", "ok", "GENEB"]]
+    again = run(tiny_kb, "batch", str(manifest), "--out-dir", str(out), "--phenotype-only",
+                "--resume")  # fmt: skip
+    assert again.exit_code == 0
+    bad = run(tiny_kb, "batch", str(manifest), "--out-dir", str(out), "--phenotype-only",
+              "--format", "html")  # fmt: skip
+    assert bad.exit_code == 2

@@ -36,6 +36,7 @@ import yaml
 from varprio import cohort as cohort_mod
 from varprio import pipeline
 from varprio.errors import InputError, OutputError, UsageError, VarprioError
+from varprio.phenotype_only import rank_phenotype
 from varprio.provenance import Provenance
 from varprio.report import json as json_out
 from varprio.report import writers
@@ -51,6 +52,7 @@ SUMMARY_COLUMNS = (
     "id", "status", "top_gene", "top_variant", "score", "probability", "seconds", "error",
 )  # fmt: skip
 PHENOPACKET_SUFFIXES = (".json", ".yaml", ".yml")
+PHENOTYPE_ONLY = "phenotype"  # the pseudo-format of --phenotype-only
 #: Files each output format writes per case (``vcf``'s ``.tbi`` is optional: unsorted input).
 FORMAT_FILES = {
     "tsv": (".variants.tsv", ".genes.tsv"),
@@ -58,6 +60,7 @@ FORMAT_FILES = {
     "parquet": (".variants.parquet", ".genes.parquet"),
     "vcf": (".vcf.gz",),
     "html": (".html",),
+    PHENOTYPE_ONLY: (".diseases.tsv", ".genes.tsv"),  # --phenotype-only: no VCF needed
 }
 
 
@@ -71,10 +74,13 @@ class Row:
     error: str | None = None
 
 
-def read_manifest(path: Path, vcf_dir: Path | None = None) -> list[Row]:
+def read_manifest(
+    path: Path, vcf_dir: Path | None = None, phenotype_only: bool = False
+) -> list[Row]:
     """Parse and validate the manifest (a TSV or a directory of phenopackets).
 
-    Rows with a bad value carry their error; ``vcf_dir`` only applies to phenopackets.
+    Rows with a bad value carry their error; ``vcf_dir`` only applies to phenopackets; with
+    ``phenotype_only`` the ``vcf`` column may be absent or empty.
     """
     if path.is_dir():
         return read_phenopacket_dir(path, vcf_dir)
@@ -85,7 +91,8 @@ def read_manifest(path: Path, vcf_dir: Path | None = None) -> list[Row]:
         raise InputError(f"{path}: cannot read the manifest ({exc.strerror})") from exc
     reader = csv.DictReader(lines, delimiter="\t")
     header = reader.fieldnames or []
-    missing = [c for c in REQUIRED if c not in header]
+    required = [c for c in REQUIRED if not (phenotype_only and c == "vcf")]
+    missing = [c for c in required if c not in header]
     if missing:
         raise InputError(
             f"{path}: line 1: header lacks column(s) {', '.join(missing)}; "
@@ -94,11 +101,14 @@ def read_manifest(path: Path, vcf_dir: Path | None = None) -> list[Row]:
     rows: list[Row] = []
     seen: set[str] = set()
     for n, rec in enumerate(reader, start=2):
-        rows.append(_row(path, n, {k: (v or "").strip() for k, v in rec.items() if k}, seen))
+        values = {k: (v or "").strip() for k, v in rec.items() if k}
+        rows.append(_row(path, n, values, seen, phenotype_only))
     return rows
 
 
-def _row(path: Path, line: int, rec: dict[str, str], seen: set[str]) -> Row:
+def _row(
+    path: Path, line: int, rec: dict[str, str], seen: set[str], phenotype_only: bool = False
+) -> Row:
     case_id = rec["id"]
     where = f"{path}: line {line}"
     if not SAFE_ID.match(case_id):
@@ -115,7 +125,7 @@ def _row(path: Path, line: int, rec: dict[str, str], seen: set[str]) -> Row:
         return value if value == "-" else str((path.parent / value).resolve())
 
     request = pipeline.CaseRequest(
-        vcf=resolve(rec["vcf"]) or "",
+        vcf=resolve(rec.get("vcf", "")) or "",
         hpo=_csv(rec["hpo"]),
         hpo_file=None,
         exclude=_csv(rec.get("excluded", "")),
@@ -124,7 +134,7 @@ def _row(path: Path, line: int, rec: dict[str, str], seen: set[str]) -> Row:
         sex=rec.get("sex") or None,
         top=None,
     )
-    if not request.vcf:
+    if not request.vcf and not phenotype_only:
         return Row(line, case_id, None, f"{where}: vcf: empty; expected a VCF path")
     return Row(line, case_id, request)
 
@@ -248,6 +258,17 @@ def _top_hit(result: pipeline.CaseResult) -> dict[str, str]:
     return hit
 
 
+def _phenotype_row(res: pipeline.Resources, row: Row, out_dir: Path) -> dict[str, str]:
+    """``varprio phenotype`` for one row: ``<id>.diseases.tsv`` and ``<id>.genes.tsv``."""
+    assert row.request is not None
+    result = rank_phenotype(res, row.request)
+    prov = writers.provenance(res)
+    write_tsv(result.diseases, out_dir / f"{row.id}.diseases.tsv", prov)
+    write_tsv(result.genes, out_dir / f"{row.id}.genes.tsv", prov)
+    top = result.genes.slice(0, 1).to_pylist()
+    return {"top_gene": top[0]["gene"], "score": f"{top[0]['score']:.6g}"} if top else {}
+
+
 def _run_row(task: _Task) -> dict[str, str]:
     row, out_dir = task.row, task.out_dir
     start = time.perf_counter()
@@ -260,6 +281,11 @@ def _run_row(task: _Task) -> dict[str, str]:
         _marker(out_dir, row.id).unlink(missing_ok=True)
         if "vcf" in task.formats and row.request.vcf == "-":
             raise UsageError("vcf: '-' (stdin) cannot be annotated by --format vcf in a batch")
+        if task.formats == [PHENOTYPE_ONLY]:
+            summary.update(status="ok", **_phenotype_row(_RESOURCES, row, out_dir))
+            summary["seconds"] = f"{time.perf_counter() - start:.2f}"
+            _mark_done(task, summary)
+            return summary
         result = pipeline.run_case(_RESOURCES, row.request, _COHORT)
         jsonl = _part(out_dir, row.id) if "json" in task.formats else None
         writers.write_case(
@@ -342,6 +368,7 @@ def run_batch(
     resume: bool = False,
     cohort_frequency: bool = False,
     vcf_dir: Path | None = None,
+    phenotype_only: bool = False,
 ) -> int:
     """Run every row, write ``summary.tsv``; return the number of failed rows.
 
@@ -353,9 +380,15 @@ def run_batch(
         Count carriers over every row's VCF first, and add ``cohort_ac``/``cohort_hom``.
     vcf_dir
         Where the VCFs of a phenopacket-directory manifest are, by file name.
+    phenotype_only
+        Rank diseases and genes by phenotype alone (``varprio phenotype`` per row; no VCF).
     """
     global _RESOURCES, _COHORT
-    rows = read_manifest(manifest, vcf_dir)
+    if phenotype_only:
+        if cohort_frequency or set(formats) != {"tsv"}:
+            raise UsageError("--phenotype-only writes TSV only, without --cohort-frequency")
+        formats = [PHENOTYPE_ONLY]
+    rows = read_manifest(manifest, vcf_dir, phenotype_only)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

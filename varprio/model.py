@@ -44,6 +44,11 @@ CONSEQUENCE_PRIOR: dict[str, float] = {
 QUALIFYING_PRIOR = 0.3
 #: Below RARE_AF a variant is rare enough for any mode; at COMMON_AF or above it scores 0.
 RARE_AF, COMMON_AF = 1e-4, 0.02
+#: ClinVar rule: a variant ClinVar classifies (likely) pathogenic with at least
+#: CLINVAR_MIN_STARS review stars has a damage prior of at least its class's value here,
+#: whatever its consequence; frequency and genotype fit still apply.
+CLINVAR_PRIOR = {"pathogenic": 1.0, "pathogenic/likely_pathogenic": 1.0, "likely_pathogenic": 0.9}
+CLINVAR_MIN_STARS = 1
 
 
 def frequency_factor(max_af: np.ndarray) -> np.ndarray:
@@ -74,14 +79,27 @@ def consequence_prior(consequence: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return values[idx]
 
 
+def clinvar_prior(candidates: pa.Table) -> np.ndarray:
+    """:data:`CLINVAR_PRIOR` of each row's ClinVar class when reviewed enough, else 0."""
+    if "clinvar_significance" not in candidates.column_names:
+        return np.zeros(candidates.num_rows)
+    keys = pa.array(list(CLINVAR_PRIOR), pa.string())
+    values = np.array([*CLINVAR_PRIOR.values(), 0.0])
+    idx = pc.fill_null(pc.index_in(candidates["clinvar_significance"], value_set=keys), len(keys))
+    stars = pc.fill_null(pc.cast(candidates["clinvar_stars"], pa.int32()), -1).to_numpy()
+    return np.where(stars >= CLINVAR_MIN_STARS, values[idx.to_numpy()], 0.0)
+
+
 def score_variants(candidates: pa.Table, sex: str | None) -> pa.Table:
     """Add ``variant_score``, ``inheritance`` and ``score`` (higher is better) to candidates.
 
-    Needs columns: consequence, alt_count, chrom, gene, kgp_af_grpmax, gene_modes,
-    phenotype_score.
+    Needs columns: consequence, alt_count, chrom, gene, max_pop_af (else kgp_af_grpmax),
+    gene_modes, phenotype_score; uses clinvar_significance and clinvar_stars when present.
     """
-    prior = consequence_prior(candidates["consequence"])
-    freq = frequency_factor(pc.fill_null(candidates["kgp_af_grpmax"], np.nan).to_numpy())
+    csq_prior, clinvar = consequence_prior(candidates["consequence"]), clinvar_prior(candidates)
+    prior = np.maximum(csq_prior, clinvar)
+    af = "max_pop_af" if "max_pop_af" in candidates.column_names else "kgp_af_grpmax"
+    freq = frequency_factor(pc.fill_null(pc.cast(candidates[af], pa.float64()), np.nan).to_numpy())
     qualifying = (prior >= QUALIFYING_PRIOR) & (freq > 0.5)
     n_in_gene = _count_per_gene(candidates["gene"], qualifying)
     alt_count = candidates["alt_count"].to_numpy()
@@ -91,7 +109,8 @@ def score_variants(candidates: pa.Table, sex: str | None) -> pa.Table:
     pheno = phenotype_weight(candidates["phenotype_rank"])
     score = variant_score * pheno
     return (
-        candidates.append_column("consequence_prior", pa.array(prior))
+        candidates.append_column("consequence_prior", pa.array(csq_prior))
+        .append_column("clinvar_prior", pa.array(clinvar))
         .append_column("frequency_factor", pa.array(freq))
         .append_column("inheritance", pa.array(label.tolist(), pa.string()))
         .append_column("variant_score", pa.array(variant_score))

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from varprio import model
 from varprio.annotate import Annotator
+from varprio.cohort import COHORT_COLUMNS, add_cohort_columns
 from varprio.io.phenotypes import read_patient_phenotype
 from varprio.io.vcf import VcfReader
 from varprio.kb.load import KnowledgeBase, default_kb_path
@@ -20,21 +21,28 @@ from varprio.kb.sources.hpo import TABLE_NAMES
 from varprio.phenotype.ontology import Ontology
 from varprio.phenotype.similarity import DiseaseModels, PatientScores, gene_table, score_patient
 from varprio.rank import rank_genes, rank_variants, tie_min_rank
+from varprio.ranker import Ranker, TransparentRanker, load_ranker
+from varprio.regions import Regions
 from varprio.schemas import VARIANT_BATCH
 
 log = logging.getLogger(__name__)
 
 VARIANT_COLUMNS = (
     "rank", "chrom", "pos", "ref", "alt", "gene", "hgnc_id", "transcript_id", "consequence",
-    "impact", "exon", "genotype", "zygosity", "score", "phenotype_score", "variant_score",
-    "consequence_prior", "frequency_factor", "kgp_af", "kgp_af_grpmax", "kgp_grpmax",
-    "kgp_nhomalt", "inheritance", "gene_modes", "best_disease", "best_disease_name",
-    "filter", "qual", "dp", "gq", "ad_ref", "ad_alt",
+    "impact", "exon", "genotype", "zygosity", "score", "probability", "reasons",
+    "transparent_score", "phenotype_score", "variant_score", "consequence_prior",
+    "clinvar_prior", "frequency_factor", "max_pop_af", "kgp_af", "kgp_af_grpmax", "kgp_grpmax",
+    "kgp_nhomalt", "gnomad_af", "gnomad_grpmax_af", "gnomad_grpmax", "gnomad_faf95_max",
+    "gnomad_nhomalt", "gnomad_nhemi", "gnomad_filter", "clinvar_significance", "clinvar_stars",
+    "clinvar_variation_id", "revel_score", "alphamissense_score", "cadd_phred",
+    "spliceai_max_ds", "constraint_loeuf", "constraint_pli", "constraint_mis_z", "inheritance",
+    "gene_modes", "best_disease", "best_disease_name", "filter", "qual", "dp", "gq", "ad_ref",
+    "ad_alt",
 )  # fmt: skip
 GENE_COLUMNS = (
-    "rank", "gene", "hgnc_id", "score", "phenotype_score", "variant_score", "top_variant",
-    "top_consequence", "top_genotype", "n_variants", "gene_modes", "inheritance", "diseases",
-    "best_disease", "best_disease_name",
+    "rank", "gene", "hgnc_id", "score", "probability", "reasons", "phenotype_score",
+    "variant_score", "top_variant", "top_consequence", "top_genotype", "n_variants",
+    "gene_modes", "inheritance", "diseases", "best_disease", "best_disease_name",
 )  # fmt: skip
 
 
@@ -50,6 +58,7 @@ class CaseRequest:
     sample: str | None
     sex: str | None
     top: int | None
+    all_records: bool = False  # also rank records outside the regions of interest
 
 
 @dataclass
@@ -61,8 +70,14 @@ class Resources:
     diseases: DiseaseModels
     annotator: Annotator
     hgnc_by_entrez: dict[str, str]
+    regions: Regions
     command: str
-    model_label: str = f"name={model.NAME};version={model.VERSION}"
+    ranker: Ranker = field(default_factory=TransparentRanker)
+
+    @property
+    def model_label(self) -> str:
+        """``name=...;version=...[;sha256=...]`` of the ranker, for provenance lines."""
+        return self.ranker.label
 
 
 @dataclass
@@ -90,8 +105,13 @@ class CaseResult:
         return self.patient.sample
 
 
-def load_resources(kb_path: Path | None, command: str) -> Resources:
-    """Open the knowledge base and build the in-memory indexes."""
+def load_resources(
+    kb_path: Path | None, command: str, model_spec: str | Path | None = None
+) -> Resources:
+    """Open the knowledge base, build the in-memory indexes and load the ranker.
+
+    ``model_spec``: a model directory, ``"transparent"``, or None for the shipped model.
+    """
     start = time.perf_counter()
     kb = KnowledgeBase(kb_path or default_kb_path())
     hpo_tables = {n: kb.table(f"hpo/{n}") for n in TABLE_NAMES}
@@ -101,11 +121,15 @@ def load_resources(kb_path: Path | None, command: str) -> Resources:
     entrez = dict(zip(hgnc["entrez_id"].to_pylist(), hgnc["hgnc_id"].to_pylist(), strict=False))
     annotator = Annotator.from_kb(kb, symbol_lookup(hgnc))
     log.info("loaded knowledge base %s in %.2f s", kb.path, time.perf_counter() - start)
-    return Resources(kb, ontology, diseases, annotator, entrez, command)
+    regions = Regions.from_table(kb.table("gene_models/regions"))
+    ranker = load_ranker(model_spec)
+    return Resources(kb, ontology, diseases, annotator, entrez, regions, command, ranker=ranker)
 
 
 @dataclass
-class _Phenotype:
+class CasePhenotype:
+    """A patient's normalised terms, scores against every disease, and the gene table."""
+
     genes: pa.Table
     scores: PatientScores
     observed: list[str]
@@ -113,7 +137,8 @@ class _Phenotype:
     sex: str | None
 
 
-def _phenotype(res: Resources, req: CaseRequest) -> _Phenotype:
+def case_phenotype(res: Resources, req: CaseRequest) -> CasePhenotype:
+    """Score the request's phenotype against every disease; genes ranked by phenotype."""
     patient = read_patient_phenotype(req.hpo, req.hpo_file, req.exclude, req.phenopacket)
     observed = res.ontology.normalise(patient.observed, "observed terms")
     excluded = res.ontology.normalise(patient.excluded, "excluded terms")
@@ -125,10 +150,11 @@ def _phenotype(res: Resources, req: CaseRequest) -> _Phenotype:
         "phenotype_rank", pa.array(tie_min_rank(genes["phenotype_score"].to_numpy()))
     )
     sex = (req.sex or patient.sex or "").upper()
-    return _Phenotype(genes, scores, observed, excluded, sex if sex in ("MALE", "FEMALE") else None)
+    known = sex if sex in ("MALE", "FEMALE") else None
+    return CasePhenotype(genes, scores, observed, excluded, known)
 
 
-def _candidates(res: Resources, reader: VcfReader) -> pa.Table:
+def annotated_candidates(res: Resources, reader: VcfReader) -> pa.Table:
     """Genic variants the proband carries, annotated (bounded by the number of genic calls)."""
     parts = []
     for batch in reader.batches():
@@ -153,6 +179,10 @@ def _join_phenotype(cands: pa.Table, genes: pa.Table) -> pa.Table:
         "best_disease": "best_disease",
         "best_disease_name": "best_disease_name",
         "diseases": "diseases",
+        "resnik_bma": "resnik_bma",
+        "resnik_sym": "resnik_sym",
+        "lr_log10": "lr_log10",
+        "n_matched": "n_matched",
     }
     for out, col in take.items():
         cands = cands.append_column(out, genes[col].take(idx))
@@ -168,18 +198,42 @@ def _genotype_columns(cands: pa.Table) -> pa.Table:
     return cands.append_column("genotype", cands["gt"]).append_column("zygosity", zyg)
 
 
-def run_case(res: Resources, req: CaseRequest) -> CaseResult:
-    """Rank one case's variants and genes."""
+def case_table(cands: pa.Table, pheno: CasePhenotype) -> pa.Table:
+    """Annotated candidates joined to their gene's phenotype evidence: the ranker's input.
+
+    Also adds the case-level ``n_terms`` (observed phenotypic terms) and ``n_phenotype_genes``
+    (genes with a disease, the denominator of ``phenotype_rank``).
+    """
+    table = _genotype_columns(_join_phenotype(cands, pheno.genes))
+    n = table.num_rows
+    n_terms = np.full(n, len(pheno.scores.observed), np.int32)
+    n_genes = np.full(n, pheno.genes.num_rows, np.int32)
+    return table.append_column("n_terms", pa.array(n_terms)).append_column(
+        "n_phenotype_genes", pa.array(n_genes)
+    )
+
+
+def run_case(res: Resources, req: CaseRequest, cohort: pa.Table | None = None) -> CaseResult:
+    """Rank one case's variants and genes.
+
+    ``cohort``: carrier counts of a batch (:func:`varprio.cohort.count_carriers`), added to
+    the variant table as ``cohort_ac`` and ``cohort_hom``.
+    """
     start = time.perf_counter()
-    pheno = _phenotype(res, req)
-    with VcfReader(req.vcf, req.sample) as reader:
-        cands = _candidates(res, reader)
+    pheno = case_phenotype(res, req)
+    regions = None if req.all_records else res.regions
+    with VcfReader(req.vcf, req.sample, regions=regions) as reader:
+        cands = annotated_candidates(res, reader)
         sample = reader.sample
         log.info(
             "%s: %d records, %d genic candidate rows", sample, reader.n_records, cands.num_rows
         )
-    cands = _genotype_columns(_join_phenotype(cands, pheno.genes))
-    variants = rank_variants(model.score_variants(cands, pheno.sex))
+    if cohort is not None:
+        cands = add_cohort_columns(cands, cohort)
+    scored = res.ranker.score_variants(case_table(cands, pheno), pheno.sex)
+    del cands  # the ranked copy below needs only the output columns: bound the peak memory
+    keep = {*VARIANT_COLUMNS, *GENE_COLUMNS, *COHORT_COLUMNS}
+    variants = rank_variants(scored.select([c for c in scored.column_names if c in keep]))
     gene_rows = rank_genes(variants)
     gene_rows = gene_rows.drop_columns(["rank"]).append_column(
         "rank", pa.array(range(1, gene_rows.num_rows + 1), pa.int32())
@@ -191,8 +245,9 @@ def run_case(res: Resources, req: CaseRequest) -> CaseResult:
         variants, gene_rows = variants.slice(0, req.top), gene_rows.slice(0, req.top)
     log.info("%s: ranked in %.2f s", sample, time.perf_counter() - start)
     patient = Patient(sample, pheno.sex, pheno.observed, pheno.excluded)
+    extra = list(COHORT_COLUMNS) if cohort is not None else []
     return CaseResult(
-        variants.select(list(VARIANT_COLUMNS)),
+        variants.select([*VARIANT_COLUMNS, *extra]),
         gene_rows.select(list(GENE_COLUMNS)),
         patient,
         pheno.scores,

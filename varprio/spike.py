@@ -3,12 +3,20 @@
 Every record, background and spiked alike, loses its ID and INFO (caller-specific fields a
 model could learn to spot); a spiked record takes its QUAL, FILTER and FORMAT values from a
 randomly drawn background record with the same genotype.
+
+With a ``classify`` function (see :func:`varprio.trainset.donor_classifier`: SNV or indel, in
+an exon or in its flank) donors are drawn only among background records of the spike's own
+class: call quality depends on where and what a call is (exonic calls are deeper than
+off-target ones, indels have lower allele balance), and donors from the whole file give spikes
+a call quality that a model learns to spot.  ``tests/test_train.py`` checks that spikes and
+background calls of each class agree.
 """
 
 from __future__ import annotations
 
 import gzip
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +25,8 @@ from varprio.errors import InputError
 
 GENOTYPE_OF = {"heterozygous": "0/1", "homozygous": "1/1", "hemizygous": "1/1"}
 _CHROM, _POS, _ID, _REF, _ALT, _QUAL, _FILTER, _INFO, _FORMAT, _SAMPLE = range(10)
+#: Donor class of a variant from (chrom, pos, ref, alt); None: never a donor (e.g. off-target).
+Classifier = Callable[[str, int, str, str], "str | None"]
 
 
 @dataclass
@@ -26,10 +36,12 @@ class Background:
     header: list[str]
     records: list[list[str]]
     by_genotype: dict[str, list[int]] = field(default_factory=dict)
+    classify: Classifier | None = None
+    by_class: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, path: Path) -> Background:
-        """Read a (bgzipped) single-sample VCF."""
+    def read(cls, path: Path, classify: Classifier | None = None) -> Background:
+        """Read a (bgzipped) single-sample VCF; ``classify`` restricts donors to a class."""
         opener = gzip.open if str(path).endswith((".gz", ".bgz")) else open
         header, records = [], []
         with opener(path, "rt") as fh:
@@ -46,19 +58,41 @@ class Background:
                     records.append(rec)
         if not header or not header[-1].startswith("#CHROM") or len(header[-1].split("\t")) != 10:
             raise InputError(f"{path}: expected a VCF with exactly one sample column")
-        bg = cls(header, records)
+        bg = cls(header, records, classify=classify)
         for i, rec in enumerate(records):
             gt = rec[_SAMPLE].split(":", 1)[0].replace("|", "/")
             bg.by_genotype.setdefault(gt, []).append(i)
+            kind = classify(rec[_CHROM], int(rec[_POS]), rec[_REF], rec[_ALT]) if classify else None
+            if kind is not None:
+                bg.by_class.setdefault((gt, kind), []).append(i)
         return bg
+
+    def donor(self, gt: str, variant: tuple[str, int, str, str], rng: random.Random) -> list[str]:
+        """A random background record with genotype ``gt`` (and the variant's class)."""
+        kind = self.classify(*variant) if self.classify else None
+        pool = self.by_class.get((gt, kind or "")) or self.by_genotype.get(gt) or [0]
+        return self.records[rng.choice(pool)]
 
     def spiked(self, variants: list[dict], rng: random.Random) -> str:
         """VCF text of the background with ``variants`` (chrom, pos, ref, alt, zygosity) in."""
+        spikes = self.spike_records(variants, rng)
+        kept = [r for r in self.records if (r[_CHROM], int(r[_POS])) not in spikes]
+        merged = sorted(
+            [*kept, *spikes.values()],
+            key=lambda r: (chrom_rank(r[_CHROM]), r[_CHROM], int(r[_POS])),
+        )
+        lines = self.header + ["\t".join(r) for r in merged]
+        return "\n".join(lines) + "\n"
+
+    def spike_records(
+        self, variants: list[dict], rng: random.Random
+    ) -> dict[tuple[str, int], list[str]]:
+        """The spiked records by (chrom, pos): a background record there is replaced."""
         spikes = {}
         for v in variants:
             gt = GENOTYPE_OF.get(v.get("zygosity", ""), "0/1")
-            donor = self.records[rng.choice(self.by_genotype.get(gt) or [0])]
             chrom = harmonise(str(v["chrom"]))
+            donor = self.donor(gt, (chrom, int(v["pos"]), v["ref"], v["alt"]), rng)
             rec = [
                 chrom,
                 str(v["pos"]),
@@ -72,10 +106,4 @@ class Background:
                 gt + donor[_SAMPLE][donor[_SAMPLE].find(":") :],
             ]
             spikes[(chrom, int(v["pos"]))] = rec
-        kept = [r for r in self.records if (r[_CHROM], int(r[_POS])) not in spikes]
-        merged = sorted(
-            [*kept, *spikes.values()],
-            key=lambda r: (chrom_rank(r[_CHROM]), r[_CHROM], int(r[_POS])),
-        )
-        lines = self.header + ["\t".join(r) for r in merged]
-        return "\n".join(lines) + "\n"
+        return spikes

@@ -3,7 +3,7 @@
 Each module registers its commands on :data:`main` when imported.
 """
 
-from varprio.cli import kb, phenotype, prioritize  # noqa: F401  (registers the commands)
+from varprio.cli import annotate, kb, model, phenotype, prioritize  # noqa: F401  (registers the commands)
 from varprio.cli.common import main
 
 __all__ = ["main"]

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from varprio.cli.common import KB_OPTION, command, errors_to_exit, main, split_csv
+from varprio.cli.common import (
+    KB_OPTION,
+    PHENOTYPE_OPTIONS,
+    command,
+    errors_to_exit,
+    main,
+    split_csv,
+)
+from varprio.errors import BatchFailure
+
+MODEL_OPTION = click.option(
+    "--model",
+    "model_spec",
+    help="Ranker: a model directory (varprio train), or 'transparent' "
+    "[default: the shipped learned model].",
+)
 
 
 @main.command()
 @click.argument("vcf")
-@click.option("--hpo", multiple=True, help="Observed HPO term IDs, comma-separated; repeatable.")
-@click.option("--hpo-file", type=click.Path(dir_okay=False), help="File of HPO IDs, one per line.")
-@click.option("--exclude", multiple=True, help="Excluded (absent) HPO term IDs, comma-separated.")
-@click.option(
-    "--phenopacket",
-    type=click.Path(dir_okay=False),
-    help="GA4GH Phenopacket v2 (JSON or YAML): observed and excluded terms, sex.",
-)
+@PHENOTYPE_OPTIONS
 @click.option("--sample", help="Sample to analyse (required when the VCF has several).")
 @click.option(
     "--sex",
@@ -29,16 +36,25 @@ from varprio.cli.common import KB_OPTION, command, errors_to_exit, main, split_c
 @KB_OPTION
 @click.option(
     "--out-prefix",
-    help="Write PREFIX.variants.tsv and PREFIX.genes.tsv [default: the variant table on stdout].",
+    help="Write PREFIX.variants.tsv, PREFIX.genes.tsv, ... (see --format) "
+    "[default: the variant table, or the JSON document, on stdout].",
 )
 @click.option(
     "--format",
     "formats",
     default="tsv",
     show_default=True,
-    help="Comma-separated output formats (tsv).",
+    help="Comma-separated output formats: tsv, json, parquet, vcf (PREFIX.vcf.gz: the input "
+    "with VARPRIO_* INFO fields; stdin is spooled to a temporary file), html.",
 )
 @click.option("--top", type=click.IntRange(min=1), help="Keep only the N best variants and genes.")
+@click.option(
+    "--all-records",
+    is_flag=True,
+    help="Rank every record, not only those in exons (+/-50 bp) of the gene models "
+    "(intronic and intergenic variants too; slower on genomes).",
+)
+@MODEL_OPTION
 @errors_to_exit
 def prioritize(
     vcf: str,
@@ -52,6 +68,8 @@ def prioritize(
     out_prefix: str | None,
     formats: str,
     top: int | None,
+    all_records: bool,
+    model_spec: str | None,
 ) -> None:
     """Rank the variants of VCF ('-' for stdin; VCF or BCF, plain or bgzipped).
 
@@ -73,20 +91,25 @@ def prioritize(
         sample=sample,
         sex=sex,
         top=top,
+        all_records=all_records,
     )
-    writers.check_formats(split_csv((formats,)))
-    resources = pipeline.load_resources(kb_path, command())
-    result = pipeline.run_case(resources, request)
-    writers.write_case(result, resources, out_prefix, split_csv((formats,)))
+    fmts = split_csv((formats,))
+    writers.check_formats(fmts, to_stdout=out_prefix is None)
+    resources = pipeline.load_resources(kb_path, command(), model_spec)
+    with writers.reusable_input(vcf, fmts) as source:
+        request.vcf = source
+        result = pipeline.run_case(resources, request)
+        writers.write_case(result, resources, out_prefix, fmts, source=source)
 
 
 @main.command()
-@click.argument("manifest", type=click.Path(dir_okay=False))
+@click.argument("manifest", type=click.Path())
 @click.option(
     "--out-dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for <id>.variants.tsv, <id>.genes.tsv and summary.tsv.",
+    help="Directory for <id>.variants.tsv, <id>.genes.tsv, ... (see --format), summary.tsv "
+    "and, with json, results.jsonl (one line per case).",
 )
 @click.option(
     "-j",
@@ -102,16 +125,52 @@ def prioritize(
     "formats",
     default="tsv",
     show_default=True,
-    help="Comma-separated output formats (tsv).",
+    help="Comma-separated output formats: tsv, json, parquet, vcf, html.",
 )
 @click.option("--top", type=click.IntRange(min=1), help="Keep only the N best variants and genes.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Skip rows already done by an earlier run with the same settings (all their files "
+    "present); rerun the rest.",
+)
+@click.option(
+    "--cohort-frequency",
+    is_flag=True,
+    help="First count, over every row's VCF, the samples carrying each variant; add them as "
+    "cohort_ac and cohort_hom columns.",
+)
+@click.option(
+    "--vcf-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With a directory of phenopackets: find each VCF by its file name here.",
+)
+@click.option(
+    "--phenotype-only",
+    is_flag=True,
+    help="No VCFs: rank diseases and genes by phenotype alone (<id>.diseases.tsv, "
+    "<id>.genes.tsv); the vcf column may be absent.",
+)
+@MODEL_OPTION
 @errors_to_exit
 def batch(
-    manifest: str, out_dir: Path, jobs: int, kb_path: Path | None, formats: str, top: int | None
+    manifest: str,
+    out_dir: Path,
+    jobs: int,
+    kb_path: Path | None,
+    formats: str,
+    top: int | None,
+    resume: bool,
+    cohort_frequency: bool,
+    vcf_dir: Path | None,
+    phenotype_only: bool,
+    model_spec: str | None,
 ) -> None:
     """Prioritise every row of MANIFEST (TSV: id, vcf, hpo[, excluded, sample, sex, phenopacket]).
 
-    One bad row is reported and does not stop the others; the exit code is 1 if any failed.
+    MANIFEST may also be a directory of phenopackets, one case per file (id: the file name;
+    VCF: the files[] entry with fileAttributes.fileFormat VCF). One bad row is reported and
+    does not stop the others; the exit code is 1 if any failed.
 
     \b
     Example manifest (tab-separated):
@@ -120,16 +179,19 @@ def batch(
     \b
     Example:
       varprio batch manifest.tsv --out-dir results -j 2
+      varprio batch phenopackets/ --vcf-dir vcf/ --out-dir results --resume
+      varprio batch terms.tsv --phenotype-only --out-dir results
     """
     from varprio import batch as batch_mod
     from varprio import pipeline
     from varprio.report import writers
 
     writers.check_formats(split_csv((formats,)))
-    resources = pipeline.load_resources(kb_path, command())
+    resources = pipeline.load_resources(kb_path, command(), model_spec)
     failed = batch_mod.run_batch(
-        Path(manifest), out_dir, resources, jobs, split_csv((formats,)), top
-    )
+        Path(manifest), out_dir, resources, jobs, split_csv((formats,)), top,
+        resume=resume, cohort_frequency=cohort_frequency, vcf_dir=vcf_dir,
+        phenotype_only=phenotype_only,
+    )  # fmt: skip
     if failed:
-        click.echo(f"varprio: error: {failed} row(s) failed; see {out_dir}/summary.tsv", err=True)
-        sys.exit(1)
+        raise BatchFailure(f"{failed} row(s) failed; see {out_dir}/summary.tsv")

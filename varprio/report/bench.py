@@ -39,6 +39,12 @@ def summary_markdown(summary: dict[str, float], meta: dict[str, Any]) -> str:
             lines.append(f"| {_LABELS[name]} | {level} | {tops} | {mrr:.3f} |")
     lines.append("")
     lines.append(f"{int(summary['n_cases'])} cases; ranks are pessimistic (ties count against).")
+    if "mean_top_probability" in summary:
+        lines.append(
+            f"Mean calibrated probability of the top-ranked variant: "
+            f"{summary['mean_top_probability']:.3f} (observed variant top-1: "
+            f"{summary['variant_top1']:.3f})."
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -35,45 +35,49 @@ def max_ranks(scores: np.ndarray) -> np.ndarray:
     return (len(scores) - np.searchsorted(order, scores, side="left")).astype(np.int64)
 
 
-def _write(path: Path, header: tuple[str, ...], rows: list[tuple]) -> None:
+def _fmt(values: np.ndarray) -> pa.Array:
+    """Scores as text with 6 significant digits."""
+    return pa.array([f"{v:.6g}" for v in values.tolist()], pa.string())
+
+
+def _write(path: Path, header: tuple[str, ...], columns: list[pa.Array]) -> None:
+    lines = pc.binary_join_element_wise(*[pc.cast(c, pa.string()) for c in columns], "\t")
     with atomic_text(path) as fh:
         fh.write("\t".join(header) + "\n")
-        for row in rows:
-            fh.write("\t".join(f"{x:.6g}" if isinstance(x, float) else str(x) for x in row))
-            fh.write("\n")
+        if len(lines):
+            fh.write("\n".join(lines.to_pylist()) + "\n")
 
 
-def gene_rows(genes: pa.Table) -> list[tuple]:
-    """(rank, score, symbol, identifier) per gene, best first."""
-    score = pc.fill_null(genes["score"], 0.0).to_numpy()
-    ident = pc.coalesce(genes["hgnc_id"], genes["gene"]).to_pylist()
-    ranks = max_ranks(score)
+def gene_columns(genes: pa.Table) -> list[pa.Array]:
+    """rank, score, gene_symbol, gene_identifier: one row per gene, best first."""
+    score = pc.fill_null(pc.cast(genes["score"], pa.float64()), 0.0).to_numpy()
+    order = pa.array(np.argsort(-score, kind="stable"))
+    ident = pc.coalesce(genes["hgnc_id"], genes["gene"])
+    return [pa.array(max_ranks(score)).take(order), _fmt(score).take(order),
+            genes["gene"].take(order), ident.take(order)]  # fmt: skip
+
+
+def variant_columns(variants: pa.Table) -> list[pa.Array]:
+    """rank, score, chromosome, start, end, ref, alt: one row per variant (its best score)."""
+    keys = pc.binary_join_element_wise(
+        variants["chrom"], pc.cast(variants["pos"], pa.string()), variants["ref"],
+        variants["alt"], ":",
+    ).to_numpy(zero_copy_only=False)  # fmt: skip
+    uniq, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    score = np.full(len(uniq), -np.inf)
+    np.maximum.at(score, inverse, pc.fill_null(variants["score"], 0.0).to_numpy())
     order = np.argsort(-score, kind="stable")
-    symbols = genes["gene"].to_pylist()
-    return [(int(ranks[i]), float(score[i]), symbols[i], ident[i]) for i in order]
-
-
-def variant_rows(variants: pa.Table) -> list[tuple]:
-    """(rank, score, chromosome, start, end, ref, alt) per distinct variant, best first."""
-    cols = variants.select(["chrom", "pos", "ref", "alt", "score"]).to_pylist()
-    best: dict[tuple, float] = {}
-    for r in cols:
-        key = (r["chrom"].removeprefix("chr"), r["pos"], r["ref"], r["alt"])
-        best[key] = max(best.get(key, -np.inf), r["score"] if r["score"] is not None else 0.0)
-    keys = list(best)
-    score = np.array([best[k] for k in keys], dtype=np.float64)
-    ranks = max_ranks(score)
-    order = np.argsort(-score, kind="stable")
-    out = []
-    for i in order:
-        chrom, pos, ref, alt = keys[i]
-        out.append((int(ranks[i]), float(score[i]), chrom, pos, pos + len(ref) - 1, ref, alt))
-    return out
+    rows = variants.take(pa.array(first[order]))
+    start = pc.cast(rows["pos"], pa.int64())
+    end = pc.subtract(pc.add(start, pc.utf8_length(rows["ref"])), 1)
+    chrom = pc.replace_substring_regex(rows["chrom"], "^chr", "")
+    return [pa.array(max_ranks(score)[order]), _fmt(score[order]), chrom, start, end,
+            rows["ref"], rows["alt"]]  # fmt: skip
 
 
 def write_pheval(result: CaseResult, case_id: str, out_dir: Path) -> None:
     """Write the case's gene and variant results under ``out_dir``."""
     _write(out_dir / GENE_DIR / f"{case_id}-pheval_gene_result.tsv", GENE_HEADER,
-           gene_rows(result.genes))  # fmt: skip
+           gene_columns(result.genes))  # fmt: skip
     _write(out_dir / VARIANT_DIR / f"{case_id}-pheval_variant_result.tsv", VARIANT_HEADER,
-           variant_rows(result.variants))  # fmt: skip
+           variant_columns(result.variants))  # fmt: skip
