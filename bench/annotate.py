@@ -28,11 +28,9 @@ import contextlib
 import io
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -40,6 +38,7 @@ from typing import IO
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from timing import timed  # bench/timing.py (scripts run from bench/)
 
 from varprio.contigs import GRCH38_LENGTHS
 from varprio.kb.load import default_kb_path
@@ -167,21 +166,6 @@ def make_query(path: Path, n: int, seed: int, sites: Path) -> None:
             for p, r, a in sorted(rows.get(chrom, [])):
                 fh.write(f"{chrom}\t{p}\t.\t{r}\t{a}\t50\tPASS\t.\tGT\t0/1\n")
     subprocess.run(["tabix", "-f", "-p", "vcf", str(path)], check=True)  # bcftools needs it
-
-
-def timed(cmd: str) -> dict[str, float]:
-    """Wall seconds and peak RSS (MB) of a shell command, via /usr/bin/time -v."""
-    start = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-v", "bash", "-c", cmd],
-                          capture_output=True, text=True)  # fmt: skip
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"benchmark command failed: {cmd}\n{done.stderr[-2000:]}")
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    return {
-        "seconds": round(wall, 2),
-        "peak_rss_mb": round(int(rss.group(1)) / 1024, 1) if rss else -1,
-    }
 
 
 def main() -> None:

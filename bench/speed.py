@@ -16,15 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pysam
+from timing import timed  # bench/timing.py (scripts run from bench/)
 
 from varprio.contigs import GRCH38_LENGTHS
 from varprio.kb.load import KnowledgeBase, default_kb_path
@@ -118,19 +117,6 @@ def make_exome(path: Path, n: int, seed: int, kb: KnowledgeBase) -> None:
         if sel.any():
             chunks.append((chrom, np.unique(pos[sel])))
     _write(path, chunks, rng)
-
-
-def timed(cmd: str) -> dict[str, float]:
-    """Wall seconds and peak RSS (MB) of a shell command, via /usr/bin/time -v."""
-    start = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-v", "bash", "-c", cmd],
-                          capture_output=True, text=True)  # fmt: skip
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"benchmark command failed: {cmd}\n{done.stderr[-2000:]}")
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    peak = round(int(rss.group(1)) / 1024, 1) if rss else -1.0
-    return {"seconds": round(wall, 2), "peak_rss_mb": peak}
 
 
 def main() -> None:
