@@ -10,6 +10,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+#: Plain words for the mode-of-inheritance codes of ``hpo_diseases.inheritance_modes``.
+MODE_NAMES = {
+    "AD": "autosomal dominant",
+    "AR": "autosomal recessive",
+    "XL": "X-linked",
+    "XLR": "X-linked recessive",
+    "XLD": "X-linked dominant",
+    "MT": "mitochondrial",
+}
+
 #: Factor applied to a variant's score for each (genotype fit) outcome; 1.0 = fully compatible.
 FIT_FACTOR = {
     "compatible": 1.0,

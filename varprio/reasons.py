@@ -16,18 +16,12 @@ import numpy as np
 import pyarrow as pa
 
 from varprio.features import FEATURE_INDEX, FEATURES
+from varprio.inheritance import MODE_NAMES
 
 N_REASONS = 3
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(f.group for f in FEATURES))
 _GROUP_OF = np.array([GROUPS.index(f.group) for f in FEATURES])
-MODE_WORDS = {
-    "AD": "autosomal dominant",
-    "AR": "autosomal recessive",
-    "XL": "X-linked",
-    "XLR": "X-linked recessive",
-    "XLD": "X-linked dominant",
-    "MT": "mitochondrial",
-}
+MODE_WORDS = MODE_NAMES
 _COLUMNS = (
     "gene", "best_disease_name", "phenotype_rank", "n_phenotype_genes", "consequence",
     "kgp_af_grpmax", "kgp_grpmax", "kgp_nhomalt", "inheritance", "gene_modes", "zygosity",

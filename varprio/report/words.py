@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from varprio.inheritance import MODE_NAMES
+
 #: Sequence Ontology consequence -> (short name, what it means).
 CONSEQUENCE: dict[str, tuple[str, str]] = {
     "transcript_ablation": ("gene deleted", "removes the whole gene"),
@@ -30,14 +32,7 @@ CONSEQUENCE: dict[str, tuple[str, str]] = {
     "intergenic_variant": ("intergenic", "between genes"),
 }
 
-MODES = {
-    "AD": "autosomal dominant",
-    "AR": "autosomal recessive",
-    "XL": "X-linked",
-    "XLR": "X-linked recessive",
-    "XLD": "X-linked dominant",
-    "MT": "mitochondrial",
-}
+MODES = MODE_NAMES
 
 #: Inheritance-fit label -> sentence.
 FIT = {
