@@ -251,3 +251,9 @@ def test_train_and_benchmark_commands_on_real_cases(default_kb: Path, tmp_path: 
     assert summary["summary"]["n_cases"] == 3
     assert summary["meta"]["cases_with_gene_in_model_training"] == 0  # held-out genes
     assert len(list((out / "pheval_gene_results").iterdir())) == 3
+
+
+@pytest.mark.parametrize("command", ["train", "benchmark"])
+def test_help_has_examples(command: str) -> None:
+    r = CliRunner().invoke(main, [command, "--help"])
+    assert r.exit_code == 0 and "Example" in r.output
