@@ -54,14 +54,17 @@ def genotype_fit(
     known = ad | ar | xl | _has(modes, "MT")
     hom = alt_count >= 2
     on_x = chrom == "chrX"
-    male = sex == "MALE"
     label = np.full(alt_count.shape, "compatible", dtype=object)
-    label[~known] = "unknown_mode"
+    factor = np.full(alt_count.shape, FIT_FACTOR["compatible"], dtype=np.float64)
+
+    def assign(mask: np.ndarray, name: str) -> None:
+        label[mask], factor[mask] = name, FIT_FACTOR[name]
+
+    assign(~known, "unknown_mode")
     het_rec = ~hom & ar & ~ad & ~(xl & on_x)
-    label[het_rec & (n_qualifying_in_gene > 1)] = "possible_compound_het"
-    label[het_rec & (n_qualifying_in_gene <= 1)] = "het_in_recessive_gene"
-    label[hom & ad & ~ar & ~xl] = "hom_in_dominant_gene"
-    if not male:
-        label[on_x & ~hom & xlr_only & ~ad & ~ar & (sex == "FEMALE")] = "het_female_x_recessive"
-    factor = np.array([FIT_FACTOR[x] for x in label], dtype=np.float64)
+    assign(het_rec & (n_qualifying_in_gene > 1), "possible_compound_het")
+    assign(het_rec & (n_qualifying_in_gene <= 1), "het_in_recessive_gene")
+    assign(hom & ad & ~ar & ~xl, "hom_in_dominant_gene")
+    if sex == "FEMALE":
+        assign(on_x & ~hom & xlr_only & ~ad & ~ar, "het_female_x_recessive")
     return label, factor

@@ -103,7 +103,7 @@ def score_variants(candidates: pa.Table, sex: str | None) -> pa.Table:
     qualifying = (prior >= QUALIFYING_PRIOR) & (freq > 0.5)
     n_in_gene = _count_per_gene(candidates["gene"], qualifying)
     alt_count = candidates["alt_count"].to_numpy()
-    chrom = np.asarray(candidates["chrom"].to_pylist(), dtype=object)
+    chrom = candidates["chrom"].to_numpy()
     label, fit = genotype_fit(alt_count, chrom, candidates["gene_modes"], n_in_gene, sex)
     variant_score = prior * freq * fit
     pheno = phenotype_weight(candidates["phenotype_rank"])
