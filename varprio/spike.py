@@ -44,18 +44,18 @@ class Background:
         """Read a (bgzipped) single-sample VCF; ``classify`` restricts donors to a class."""
         opener = gzip.open if str(path).endswith((".gz", ".bgz")) else open
         header, records = [], []
-        with opener(path, "rt") as fh:
-            for line in fh:
-                if line.startswith("##"):
-                    if not line.startswith("##INFO="):
+        try:
+            with opener(path, "rt") as fh:
+                for n, line in enumerate(fh, start=1):
+                    if line.startswith("##"):
+                        if not line.startswith("##INFO="):
+                            header.append(line.rstrip("\n"))
+                    elif line.startswith("#"):
                         header.append(line.rstrip("\n"))
-                elif line.startswith("#"):
-                    header.append(line.rstrip("\n"))
-                else:
-                    rec = line.rstrip("\n").split("\t")
-                    rec[_CHROM] = harmonise(rec[_CHROM])
-                    rec[_ID], rec[_INFO] = ".", "."
-                    records.append(rec)
+                    else:
+                        records.append(_record(path, n, line))
+        except (OSError, EOFError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read the background VCF ({exc})") from exc
         if not header or not header[-1].startswith("#CHROM") or len(header[-1].split("\t")) != 10:
             raise InputError(f"{path}: expected a VCF with exactly one sample column")
         bg = cls(header, records, classify=classify)
@@ -107,3 +107,16 @@ class Background:
             ]
             spikes[(chrom, int(v["pos"]))] = rec
         return spikes
+
+
+def _record(path: Path, line_no: int, line: str) -> list[str]:
+    """One data line as its 10 fields, ID and INFO dropped, contig harmonised."""
+    rec = line.rstrip("\n").split("\t")
+    if len(rec) != 10 or not rec[_POS].isdigit():
+        raise InputError(
+            f"{path}: line {line_no}: expected 10 tab-separated columns with an integer POS "
+            "(a single-sample VCF)"
+        )
+    rec[_CHROM] = harmonise(rec[_CHROM])
+    rec[_ID], rec[_INFO] = ".", "."
+    return rec
