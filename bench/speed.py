@@ -6,6 +6,8 @@ an exome VCF of ``--exome-records`` records (bgzipped and indexed, cached under
 
 - ``bcftools view -Ou`` of the genome (the floor),
 - ``varprio prioritize`` on the indexed genome, on the same genome from stdin, and on the exome,
+- ``bcftools view -Ou`` and ``varprio prioritize --ped`` on the genome as the child of a trio
+  (two parent columns added; ratios of trio runs are to the trio floor),
 
 each with ``/usr/bin/time -v`` for peak RSS. Writes ``bench/results-speed.json`` and a markdown
 table. Run: ``python bench/speed.py`` (``make bench`` runs it).
@@ -119,6 +121,33 @@ def make_exome(path: Path, n: int, seed: int, kb: KnowledgeBase) -> None:
     _write(path, chunks, rng)
 
 
+def make_trio(genome: Path, path: Path, seed: int) -> None:
+    """The genome as the child of a trio: two parents from whom every allele is inherited
+    (het: one parent het, the other hom-ref; hom: both het), and its PED beside it."""
+    rng = np.random.default_rng(seed + 2)
+    plain = path.with_suffix("")
+    het_field = {"0/1": "0/1:{d},{d}:{dp}:{gq}:300,0,400", "0/0": "0/0:{dp},0:{dp}:{gq}:0,60,900"}
+    with pysam.BGZFile(str(genome), "rb") as src, open(plain, "w") as out:
+        for raw in src:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("##"):
+                out.write(line + "\n")
+                continue
+            if line.startswith("#CHROM"):
+                out.write(line.replace("SAMPLE1", "CHILD") + "\tFATHER\tMOTHER\n")
+                continue
+            fields = line.split("\t")
+            gt, _, dp, gq, _ = fields[9].split(":")
+            parents = ("0/1", "0/1") if gt == "1/1" else (
+                ("0/1", "0/0") if rng.random() < 0.5 else ("0/0", "0/1"))  # fmt: skip
+            sample = [het_field[p].format(d=int(dp) // 2, dp=dp, gq=gq) for p in parents]
+            out.write(line + "\t" + "\t".join(sample) + "\n")
+    subprocess.run(["bgzip", "-f", "-@", "2", str(plain)], check=True)
+    pysam.tabix_index(str(path), preset="vcf", force=True)
+    ped = "fam CHILD FATHER MOTHER 1 2\nfam FATHER 0 0 1 1\nfam MOTHER 0 0 2 1\n"
+    path.with_name(path.name.replace(".vcf.gz", ".ped")).write_text(ped)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--genome-records", type=int, default=5_000_000)
@@ -137,6 +166,11 @@ def main() -> None:
     if not exome.exists():
         print(f"generating {exome} ...", file=sys.stderr)
         make_exome(exome, args.exome_records, args.seed, kb)
+    trio = data / f"trio_{args.genome_records}_{args.seed}.vcf.gz"
+    ped = data / f"trio_{args.genome_records}_{args.seed}.ped"
+    if not trio.exists():
+        print(f"generating {trio} ...", file=sys.stderr)
+        make_trio(genome, trio, args.seed)
     out = f"{os.environ.get('TMPDIR', '/tmp')}/varprio-bench"
     prio = f"varprio -q prioritize --hpo {HPO} --out-prefix {out}"
     runs = {
@@ -145,12 +179,15 @@ def main() -> None:
         "varprio genome, stdin": f"cat {genome} | {prio} -",
         "varprio exome (100k), indexed": f"{prio} {exome}",
         "varprio exome (100k), stdin": f"cat {exome} | {prio} -",
+        "bcftools view -Ou trio genome (trio floor)": f"bcftools view -Ou {trio} > /dev/null",
+        "varprio trio genome --ped, indexed": f"{prio} {trio} --ped {ped}",
     }
     results = {name: timed(cmd) for name, cmd in runs.items()}
     floor = results["bcftools view -Ou (floor)"]["seconds"]
+    trio_floor = results["bcftools view -Ou trio genome (trio floor)"]["seconds"]
     n = {"genome": args.genome_records, "exome": args.exome_records}
     for name, r in results.items():
-        r["ratio_to_floor"] = round(r["seconds"] / floor, 2)
+        r["ratio_to_floor"] = round(r["seconds"] / (trio_floor if "trio" in name else floor), 2)
         records = n["exome"] if "exome" in name else n["genome"]
         r["records_per_second"] = int(records / r["seconds"])
     doc = {"cores": os.cpu_count(), "genome_records": n["genome"], "exome_records": n["exome"],

@@ -18,7 +18,7 @@ EXPECTED = (
     "mode_ad", "mode_ar", "mode_xl", "mode_mt", "consequence_severity", "consequence_prior",
     "impact", "kgp_af", "kgp_af_grpmax", "kgp_nhomalt", "frequency_factor", "alt_count",
     "hemizygous", "sex_male", "sex_female", *(f"fit_{label}" for label in FIT_FACTOR),
-    "allele_balance", "dp", "gq", "qual", "filter_pass", "n_candidates_in_gene",
+    "n_relatives", "allele_balance", "dp", "gq", "qual", "filter_pass", "n_candidates_in_gene",
     "n_qualifying_in_gene", "variant_score", "transparent_score",
 )  # fmt: skip
 FORBIDDEN = ("pos", "chrom", "gene", "hgnc_id", "gene_id", "transcript_id", "record", "exon")
@@ -100,7 +100,7 @@ def test_feature_matrix_values_and_missing_values() -> None:
     np.testing.assert_allclose(col["transparent_score"], scored["score"].to_numpy(), rtol=1e-6)
     assert col["transparent_score"][0] > col["transparent_score"][2]
     assert scored.num_rows == 3 and "inheritance" in scored.column_names
-    labels = scored["inheritance"].to_pylist()
+    labels = scored["genotype_fit"].to_pylist()
     assert sum(col[f"fit_{label}"][i] for i, label in enumerate(labels)) == 3
 
 

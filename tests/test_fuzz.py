@@ -22,7 +22,8 @@ from varprio import pipeline
 from varprio.annotate import trim_alleles
 from varprio.contigs import harmonise
 from varprio.errors import InputError, UnknownTermError
-from varprio.inheritance import FIT_FACTOR, genotype_fit
+from varprio.inheritance import FIT_FACTOR, assess
+from varprio.io.ped import Family, Relative
 from varprio.io.phenotypes import PatientPhenotype, read_hpo_file, read_phenopacket
 from varprio.io.vcf import VcfReader
 from varprio.phenotype.ontology import Ontology
@@ -239,24 +240,51 @@ def test_trim_alleles_invariants(variants: list[tuple[int, str, str]]) -> None:
 
 # ----- genotype fit -----
 MODES = st.lists(st.sampled_from(["AD", "AR", "XL", "XLR", "XLD", "MT", "??"]), max_size=3)
+GENOTYPE = st.integers(-1, 2)
 
 
 @FUZZ
 @given(
-    rows=st.lists(st.tuples(st.integers(-1, 2), st.sampled_from(["chr1", "chrX", "chrM"]),
-                            st.none() | MODES.map(";".join), st.integers(0, 3)),
+    rows=st.lists(st.tuples(GENOTYPE, st.sampled_from(["chr1", "chrX", "chrM"]),
+                            st.none() | MODES.map(";".join), st.booleans(),
+                            st.sampled_from(["G1", "G2"]), GENOTYPE, GENOTYPE, GENOTYPE),
                   min_size=1, max_size=20),
     sex=st.sampled_from([None, "MALE", "FEMALE"]),
+    with_family=st.booleans(),
 )  # fmt: skip
-def test_genotype_fit_labels(rows: list[tuple], sex: str | None) -> None:
-    alt_count = np.array([r[0] for r in rows], np.int8)
-    chrom = np.array([r[1] for r in rows], object)
-    modes = pa.array([r[2] for r in rows], pa.string())
-    n_q = np.array([r[3] for r in rows], np.int64)
-    label, factor = genotype_fit(alt_count, chrom, modes, n_q, sex)
-    assert len(label) == len(rows) and set(label) <= set(FIT_FACTOR)
-    assert factor.tolist() == [FIT_FACTOR[x] for x in label]
-    for (count, _, mode, n), lab in zip(rows, label, strict=True):
-        if count == 1 and mode == "AR":  # a het in an AR-only gene
-            assert lab != "compatible"
-            assert lab == ("possible_compound_het" if n > 1 else "het_in_recessive_gene")
+def test_inheritance_labels(rows: list[tuple], sex: str | None, with_family: bool) -> None:
+    """Any genotypes of a proband and a father, mother and unaffected sibling: valid labels,
+    factors and words, and partners only among qualifying heterozygous rows of the gene."""
+    n = len(rows)
+    rel = np.array([r[5:] for r in rows], np.int8).ravel()
+    table = pa.table({
+        "chrom": [r[1] for r in rows], "pos": pa.array(range(1000, 1000 + n), pa.int32()),
+        "ref": ["C"] * n, "alt": ["T"] * n, "alt_count": pa.array([r[0] for r in rows], pa.int8()),
+        "ploidy": pa.array([2] * n, pa.int8()), "phased": [False] * n,
+        "gt": ["0/1"] * n, "phase_set": pa.nulls(n, pa.int32()), "ad_ref": [10] * n,
+        "ad_alt": [10] * n, "gq": [50] * n, "gene": [r[4] for r in rows],
+        "gene_modes": pa.array([r[2] for r in rows], pa.string()),
+        "rel_alt_count": pa.FixedSizeListArray.from_arrays(pa.array(rel), 3),
+        **{c: pa.FixedSizeListArray.from_arrays(pa.array(np.full(3 * n, 20, np.int32)), 3)
+           for c in ("rel_dp", "rel_gq", "rel_ad_alt")},
+    })  # fmt: skip
+    family = None
+    if with_family:
+        relatives = (Relative("dad", "father", "MALE", False),
+                     Relative("mum", "mother", "FEMALE", False),
+                     Relative("sib", "sibling", None, False))  # fmt: skip
+        family = Family("f", "kid", sex, relatives)
+    qualifying = np.array([r[3] for r in rows])
+    fit = assess(table, qualifying, np.ones(n), sex, family)
+    assert len(fit.label) == n and set(fit.label) <= set(FIT_FACTOR)
+    assert fit.factor.tolist() == [FIT_FACTOR[x] for x in fit.label]
+    assert all(isinstance(w, str) and w for w in fit.words)
+    for i, (count, chrom, mode, qual, gene, *_) in enumerate(rows):
+        if fit.partner[i] is not None:
+            j = int(fit.partner[i].split(":")[1]) - 1000
+            assert j != i and rows[j][4] == gene and rows[j][3] and rows[j][0] == 1
+            assert qual and count == 1
+        if count == 1 and mode == "AR" and chrom == "chr1" and not with_family:
+            want = {"possible_compound_het", "compound_het"} if fit.partner[i] else {
+                "het_in_recessive_gene"}  # fmt: skip
+            assert fit.label[i] in want

@@ -19,6 +19,7 @@ from varprio import pipeline
 from varprio.benchmark import donor_classifier, read_cases
 from varprio.cli import main
 from varprio.features import FEATURE_COLUMNS, featurize
+from varprio.io.ped import Family
 from varprio.ranker import CALIBRATION_FILE, CARD_FILE, MODEL_FILE, TransparentRanker
 from varprio.spike import Classifier
 from varprio.train import gene_folds
@@ -116,9 +117,11 @@ def test_train_refuses_too_few_genes_for_the_folds(tiny_kb: Path, tmp_path: Path
 class _Recording(TransparentRanker):
     """The transparent ranker, keeping the feature matrix of what prioritize scored."""
 
-    def score_variants(self, candidates: pa.Table, sex: str | None) -> pa.Table:
-        self.table, self.matrix = featurize(candidates, sex)
-        return super().score_variants(candidates, sex)
+    def score_variants(
+        self, candidates: pa.Table, sex: str | None, family: Family | None = None
+    ) -> pa.Table:
+        self.table, self.matrix = featurize(candidates, sex, family)
+        return super().score_variants(candidates, sex, family)
 
 
 def _keys(table: pa.Table) -> list[str]:

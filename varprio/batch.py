@@ -1,11 +1,18 @@
 """``varprio batch``: many cases from a manifest, the knowledge base loaded once.
 
 Manifest: tab-separated with a header row; columns ``id``, ``vcf``, ``hpo`` (comma-separated)
-and optionally ``excluded``, ``sample``, ``sex``, ``phenopacket``. Relative paths are relative to
-the manifest's directory. Example::
+and optionally ``excluded``, ``sample``, ``sex``, ``phenopacket``, ``ped``. Relative paths are
+relative to the manifest's directory. Example::
 
     id      vcf             hpo                     excluded
     case1   case1.vcf.gz    HP:0001156,HP:0000244   HP:0001249
+
+Several families in one multi-sample VCF and PED: one row per family, each naming its
+proband in ``sample`` (the relatives come from the PED)::
+
+    id      vcf             hpo          ped          sample
+    fam1    cohort.vcf.gz   HP:0001250   cohort.ped   kid1
+    fam2    cohort.vcf.gz   HP:0004322   cohort.ped   kid2
 
 The manifest may also be a directory of GA4GH phenopackets (``*.json``, ``*.yaml``), one case
 per file: the id is the file name without its extension, the VCF the phenopacket's ``files[]``
@@ -116,8 +123,6 @@ def _row(
     if case_id in seen:
         return Row(line, case_id, None, f"{where}: duplicate id {case_id}")
     seen.add(case_id)
-    if rec.get("ped"):
-        return Row(line, case_id, None, f"{where}: ped: PED files are not supported yet")
 
     def resolve(value: str) -> str | None:
         if not value:
@@ -133,6 +138,7 @@ def _row(
         sample=rec.get("sample") or None,
         sex=rec.get("sex") or None,
         top=None,
+        ped=resolve(rec.get("ped", "")),
     )
     if not request.vcf and not phenotype_only:
         return Row(line, case_id, None, f"{where}: vcf: empty; expected a VCF path")
@@ -314,7 +320,10 @@ def _map(func: Any, items: list[Any], jobs: int) -> list[Any]:
 def _carriers(row: Row) -> pa.Table | None:
     assert _RESOURCES is not None and row.request is not None
     try:
-        return cohort_mod.sample_carriers(row.request.vcf, row.request.sample, _RESOURCES.regions)
+        picker = pipeline.family_picker(row.request)
+        return cohort_mod.sample_carriers(
+            row.request.vcf, row.request.sample, _RESOURCES.regions, picker
+        )
     except VarprioError as exc:  # the row fails, with this message, in the second pass
         log.warning("%s: not counted in the cohort: %s", row.id, exc)
         return None

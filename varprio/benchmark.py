@@ -17,6 +17,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -172,9 +173,18 @@ def case_request(res: pipeline.Resources, case: dict, vcf: Path) -> pipeline.Cas
     )
 
 
+class Spiker(Protocol):
+    """What :func:`run_one` spikes a case into: a :class:`Background`, or one altered
+    (:class:`varprio.robustness.PersonBackground`)."""
+
+    def spiked(self, variants: list[dict], rng: random.Random) -> str:
+        """VCF text of the background with ``variants`` spiked in."""
+        ...
+
+
 def run_one(
     res: pipeline.Resources,
-    bg: Background,
+    bg: Spiker,
     case: dict,
     rng: random.Random,
     workdir: Path,

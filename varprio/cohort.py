@@ -11,11 +11,12 @@ diseases is unlikely to cause a rare one.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from varprio.io.ped import Family
 from varprio.io.vcf import VcfReader
 from varprio.regions import Regions
 
@@ -34,10 +35,18 @@ def variant_key(table: pa.Table) -> pa.ChunkedArray:
     )
 
 
-def sample_carriers(vcf: str, sample: str | None, regions: Regions | None) -> pa.Table:
-    """Distinct alleles one sample carries: ``chrom, pos, ref, alt, hom`` (hom as 0/1)."""
+def sample_carriers(
+    vcf: str,
+    sample: str | None,
+    regions: Regions | None,
+    family: Callable[[list[str]], Family] | None = None,
+) -> pa.Table:
+    """Distinct alleles one sample carries: ``chrom, pos, ref, alt, hom`` (hom as 0/1).
+
+    ``family``: the PED picker of the proband (see ``varprio.pipeline.family_picker``).
+    """
     parts = []
-    with VcfReader(vcf, sample, regions=regions) as reader:
+    with VcfReader(vcf, sample, regions=regions, family=family) as reader:
         for batch in reader.batches():
             carried = batch.filter(pc.greater(batch["alt_count"], 0))
             hom = pc.cast(pc.equal(carried["alt_count"], 2), pa.int32())

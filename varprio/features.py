@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from varprio import model as transparent
 from varprio.consequence import RANK as SEVERITY_RANK
 from varprio.inheritance import FIT_FACTOR
+from varprio.io.ped import Family
 from varprio.model import QUALIFYING_PRIOR
 
 
@@ -71,9 +72,10 @@ FEATURES: tuple[Feature, ...] = (
     _f("sex_male", "genotype", "patient sex (phenopacket or --sex) is male"),
     _f("sex_female", "genotype", "patient sex is female"),
     *(
-        _f(f"fit_{label}", "genotype", f"varprio.inheritance.genotype_fit label == {label}")
+        _f(f"fit_{label}", "genotype", f"varprio.inheritance.assess label == {label}")
         for label in FIT_FACTOR
     ),
+    _f("n_relatives", "genotype", "PED: genotyped relatives of the proband (0: singleton)"),
     _f("allele_balance", "quality", "VCF AD: alt / (ref + alt)"),
     _f("dp", "quality", "VCF FORMAT DP"),
     _f("gq", "quality", "VCF FORMAT GQ"),
@@ -175,7 +177,7 @@ def _genotype(table: pa.Table, sex: str | None) -> dict[str, np.ndarray]:
     chrom = table["chrom"]
     sex_chrom = pc.is_in(chrom, value_set=pa.array(["chrX", "chrY"])).to_numpy(zero_copy_only=False)
     haploid = _num(table, "ploidy") == 1
-    labels = table["inheritance"]
+    labels = table["genotype_fit"]
     out = {
         "hemizygous": haploid | (sex_chrom & (sex == "MALE")),
         "sex_male": np.full(table.num_rows, sex == "MALE"),
@@ -197,7 +199,7 @@ def _quality(table: pa.Table) -> dict[str, np.ndarray]:
     return {"allele_balance": balance, "filter_pass": filt.to_numpy(zero_copy_only=False)}
 
 
-def feature_matrix(table: pa.Table, sex: str | None) -> np.ndarray:
+def feature_matrix(table: pa.Table, sex: str | None, family: Family | None = None) -> np.ndarray:
     """The (rows x FEATURE_COLUMNS) float32 matrix of one case's scored candidate table."""
     n_terms = _num(table, "n_terms")
     cols: dict[str, np.ndarray] = {
@@ -209,17 +211,20 @@ def feature_matrix(table: pa.Table, sex: str | None) -> np.ndarray:
         **_quality(table),
     }
     cols["transparent_score"] = _num(table, "score")  # the transparent ranker's score
+    cols["n_relatives"] = np.full(table.num_rows, len(family.relatives) if family else 0.0)
     out = np.empty((table.num_rows, len(FEATURE_COLUMNS)), dtype=np.float32)
     for i, name in enumerate(FEATURE_COLUMNS):
         out[:, i] = cols[name] if name in cols else _num(table, name)
     return out
 
 
-def featurize(candidates: pa.Table, sex: str | None) -> tuple[pa.Table, np.ndarray]:
+def featurize(
+    candidates: pa.Table, sex: str | None, family: Family | None = None
+) -> tuple[pa.Table, np.ndarray]:
     """The transparent ranker's columns added to a case table, and the feature matrix.
 
     The one code path from a case table to model input, shared by ``prioritize`` (through
     :mod:`varprio.ranker`) and ``varprio train``.
     """
-    scored = transparent.score_variants(candidates, sex)
-    return scored, feature_matrix(scored, sex)
+    scored = transparent.score_variants(candidates, sex, family)
+    return scored, feature_matrix(scored, sex, family)

@@ -10,7 +10,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from varprio.inheritance import genotype_fit
+from varprio.inheritance import assess
+from varprio.io.ped import Family
 
 NAME = "transparent"
 VERSION = "1"
@@ -90,36 +91,32 @@ def clinvar_prior(candidates: pa.Table) -> np.ndarray:
     return np.where(stars >= CLINVAR_MIN_STARS, values[idx.to_numpy()], 0.0)
 
 
-def score_variants(candidates: pa.Table, sex: str | None) -> pa.Table:
-    """Add ``variant_score``, ``inheritance`` and ``score`` (higher is better) to candidates.
+def score_variants(candidates: pa.Table, sex: str | None, family: Family | None = None) -> pa.Table:
+    """Add ``variant_score``, the inheritance columns and ``score`` (higher is better).
 
     Needs columns: consequence, alt_count, chrom, gene, max_pop_af (else kgp_af_grpmax),
-    gene_modes, phenotype_score; uses clinvar_significance and clinvar_stars when present.
+    gene_modes, phenotype_rank; uses clinvar_significance and clinvar_stars when present,
+    and the relatives' ``rel_*`` genotype columns with ``family``.  Inheritance columns:
+    ``genotype_fit`` (label), ``inheritance`` (words), ``partner`` (compound-het partner
+    variant) and ``de_novo`` (confidence).
     """
     csq_prior, clinvar = consequence_prior(candidates["consequence"]), clinvar_prior(candidates)
     prior = np.maximum(csq_prior, clinvar)
     af = "max_pop_af" if "max_pop_af" in candidates.column_names else "kgp_af_grpmax"
     freq = frequency_factor(pc.fill_null(pc.cast(candidates[af], pa.float64()), np.nan).to_numpy())
     qualifying = (prior >= QUALIFYING_PRIOR) & (freq > 0.5)
-    n_in_gene = _count_per_gene(candidates["gene"], qualifying)
-    alt_count = candidates["alt_count"].to_numpy()
-    chrom = candidates["chrom"].to_numpy()
-    label, fit = genotype_fit(alt_count, chrom, candidates["gene_modes"], n_in_gene, sex)
-    variant_score = prior * freq * fit
+    fit = assess(candidates, qualifying, prior * freq, sex, family)
+    variant_score = prior * freq * fit.factor
     pheno = phenotype_weight(candidates["phenotype_rank"])
     score = variant_score * pheno
     return (
         candidates.append_column("consequence_prior", pa.array(csq_prior))
         .append_column("clinvar_prior", pa.array(clinvar))
         .append_column("frequency_factor", pa.array(freq))
-        .append_column("inheritance", pa.array(label.tolist(), pa.string()))
+        .append_column("genotype_fit", pa.array(fit.label.tolist(), pa.string()))
+        .append_column("inheritance", pa.array(fit.words.tolist(), pa.string()))
+        .append_column("partner", pa.array(fit.partner.tolist(), pa.string()))
+        .append_column("de_novo", pa.array(fit.de_novo.tolist(), pa.string()))
         .append_column("variant_score", pa.array(variant_score))
         .append_column("score", pa.array(score))
     )
-
-
-def _count_per_gene(genes: pa.ChunkedArray, qualifying: np.ndarray) -> np.ndarray:
-    """For each row, how many qualifying rows share its gene."""
-    codes = pc.dictionary_encode(genes).combine_chunks().indices.to_numpy(zero_copy_only=False)
-    counts = np.bincount(codes, weights=qualifying.astype(np.float64))
-    return counts[codes].astype(np.int64)

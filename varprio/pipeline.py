@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import pyarrow.compute as pc
 
 from varprio.annotate import Annotator
 from varprio.cohort import COHORT_COLUMNS, add_cohort_columns
+from varprio.inheritance import XCalls
+from varprio.io.ped import Family, family_of, read_ped
 from varprio.io.phenotypes import read_patient_phenotype
 from varprio.io.vcf import VcfReader
 from varprio.kb.load import KnowledgeBase, default_kb_path
@@ -36,13 +39,14 @@ VARIANT_COLUMNS = (
     "gnomad_nhomalt", "gnomad_nhemi", "gnomad_filter", "clinvar_significance", "clinvar_stars",
     "clinvar_variation_id", "revel_score", "alphamissense_score", "cadd_phred",
     "spliceai_max_ds", "constraint_loeuf", "constraint_pli", "constraint_mis_z", "inheritance",
-    "gene_modes", "best_disease", "best_disease_name", "filter", "qual", "dp", "gq", "ad_ref",
+    "genotype_fit", "partner", "de_novo", "gene_modes", "best_disease", "best_disease_name",
+    "filter", "qual", "dp", "gq", "ad_ref",
     "ad_alt",
 )  # fmt: skip
 GENE_COLUMNS = (
     "rank", "gene", "hgnc_id", "score", "probability", "reasons", "phenotype_score",
     "variant_score", "top_variant", "top_consequence", "top_genotype", "n_variants",
-    "gene_modes", "inheritance", "diseases", "best_disease", "best_disease_name",
+    "gene_modes", "inheritance", "genotype_fit", "diseases", "best_disease", "best_disease_name",
 )  # fmt: skip
 
 
@@ -59,6 +63,7 @@ class CaseRequest:
     sex: str | None
     top: int | None
     all_records: bool = False  # also rank records outside the regions of interest
+    ped: str | None = None  # PED file: the proband's relatives in the VCF join the analysis
 
 
 @dataclass
@@ -88,6 +93,7 @@ class Patient:
     sex: str | None
     observed: list[str]
     excluded: list[str]
+    family: Family | None = None
 
 
 @dataclass
@@ -154,10 +160,17 @@ def case_phenotype(res: Resources, req: CaseRequest) -> CasePhenotype:
     return CasePhenotype(genes, scores, observed, excluded, known)
 
 
-def annotated_candidates(res: Resources, reader: VcfReader) -> pa.Table:
-    """Genic variants the proband carries, annotated (bounded by the number of genic calls)."""
+def annotated_candidates(
+    res: Resources, reader: VcfReader, x_calls: XCalls | None = None
+) -> pa.Table:
+    """Genic variants the proband carries, annotated (bounded by the number of genic calls).
+
+    ``x_calls`` counts the proband's chrX genotypes on the way (for the sex check).
+    """
     parts = []
     for batch in reader.batches():
+        if x_calls is not None:
+            x_calls.add(batch)
         carried = batch.filter(pc.greater(batch["alt_count"], 0))
         if carried.num_rows:
             rows = res.annotator.annotate(carried)
@@ -213,6 +226,28 @@ def case_table(cands: pa.Table, pheno: CasePhenotype) -> pa.Table:
     )
 
 
+def family_picker(req: CaseRequest) -> Callable[[list[str]], Family] | None:
+    """With a PED file: the function that finds the proband's family among the VCF samples."""
+    if not req.ped:
+        return None
+    ped, people = req.ped, read_ped(req.ped)
+    return lambda samples: family_of(people, samples, ped, req.sample)
+
+
+def _proband_sex(req: CaseRequest, phenotype_sex: str | None, family: Family | None) -> str | None:
+    """--sex, else the PED's sex, else the phenopacket's; a warning when PED and phenopacket
+    disagree."""
+    explicit = (req.sex or "").upper()
+    if explicit in ("MALE", "FEMALE"):
+        return explicit
+    if family is not None and family.sex is not None:
+        if phenotype_sex is not None and phenotype_sex != family.sex:
+            log.warning("%s: PED says %s, the phenopacket %s; using the PED", family.proband,
+                        family.sex.lower(), phenotype_sex.lower())  # fmt: skip
+        return family.sex
+    return phenotype_sex
+
+
 def run_case(res: Resources, req: CaseRequest, cohort: pa.Table | None = None) -> CaseResult:
     """Rank one case's variants and genes.
 
@@ -222,15 +257,25 @@ def run_case(res: Resources, req: CaseRequest, cohort: pa.Table | None = None) -
     start = time.perf_counter()
     pheno = case_phenotype(res, req)
     regions = None if req.all_records else res.regions
-    with VcfReader(req.vcf, req.sample, regions=regions) as reader:
-        cands = annotated_candidates(res, reader)
+    pick = family_picker(req)
+    x_calls = XCalls()
+    with VcfReader(req.vcf, req.sample, regions=regions, family=pick) as reader:
+        family = reader.family
+        sex = _proband_sex(req, pheno.sex, family)
+        cands = annotated_candidates(res, reader, x_calls)
         sample = reader.sample
         log.info(
             "%s: %d records, %d genic candidate rows", sample, reader.n_records, cands.num_rows
         )
+    if family is not None:
+        log.info("%s: family %s, relatives %s", sample, family.id, ", ".join(
+            f"{r.id} ({r.role}, {'affected' if r.affected else 'unaffected'})"
+            for r in family.relatives) or "none genotyped")  # fmt: skip
+    if (warning := x_calls.disagreement(sex)) is not None:
+        log.warning("%s: sex given as %s, but %s", sample, sex.lower() if sex else sex, warning)
     if cohort is not None:
         cands = add_cohort_columns(cands, cohort)
-    scored = res.ranker.score_variants(case_table(cands, pheno), pheno.sex)
+    scored = res.ranker.score_variants(case_table(cands, pheno), sex, family)
     del cands  # the ranked copy below needs only the output columns: bound the peak memory
     keep = {*VARIANT_COLUMNS, *GENE_COLUMNS, *COHORT_COLUMNS}
     variants = rank_variants(scored.select([c for c in scored.column_names if c in keep]))
@@ -244,7 +289,7 @@ def run_case(res: Resources, req: CaseRequest, cohort: pa.Table | None = None) -
     if req.top:
         variants, gene_rows = variants.slice(0, req.top), gene_rows.slice(0, req.top)
     log.info("%s: ranked in %.2f s", sample, time.perf_counter() - start)
-    patient = Patient(sample, pheno.sex, pheno.observed, pheno.excluded)
+    patient = Patient(sample, sex, pheno.observed, pheno.excluded, family)
     extra = list(COHORT_COLUMNS) if cohort is not None else []
     return CaseResult(
         variants.select([*VARIANT_COLUMNS, *extra]),

@@ -24,6 +24,7 @@ from varprio import model as transparent
 from varprio.calibration import Calibration
 from varprio.errors import ModelError
 from varprio.features import FEATURE_COLUMNS, featurize
+from varprio.io.ped import Family
 from varprio.kb.fetch import sha256sum
 from varprio.reasons import reasons
 from varprio.schemas import SCHEMA_VERSION
@@ -48,7 +49,9 @@ class Ranker(Protocol):
 
     label: str
 
-    def score_variants(self, candidates: pa.Table, sex: str | None) -> pa.Table: ...
+    def score_variants(
+        self, candidates: pa.Table, sex: str | None, family: Family | None = None
+    ) -> pa.Table: ...
 
 
 def _with_outputs(
@@ -75,9 +78,11 @@ class TransparentRanker:
 
     label = f"name={transparent.NAME};version={transparent.VERSION}"
 
-    def score_variants(self, candidates: pa.Table, sex: str | None) -> pa.Table:
+    def score_variants(
+        self, candidates: pa.Table, sex: str | None, family: Family | None = None
+    ) -> pa.Table:
         """Transparent score; no probability and no reasons (its factors are the columns)."""
-        scored = transparent.score_variants(candidates, sex)
+        scored = transparent.score_variants(candidates, sex, family)
         n = scored.num_rows
         return _with_outputs(
             scored, scored["score"].to_numpy(), pa.nulls(n, pa.float64()), pa.nulls(n, pa.string())
@@ -170,9 +175,11 @@ class LearnedRanker:
         out = self.booster.predict(matrix, pred_contrib=True, num_threads=1)
         return np.asarray(out, dtype=np.float64)
 
-    def score_variants(self, candidates: pa.Table, sex: str | None) -> pa.Table:
+    def score_variants(
+        self, candidates: pa.Table, sex: str | None, family: Family | None = None
+    ) -> pa.Table:
         """Add transparent columns, ``score``, ``probability`` and ``reasons``."""
-        scored, matrix = featurize(candidates, sex)
+        scored, matrix = featurize(candidates, sex, family)
         raw = self.raw_scores(matrix)
         return _with_outputs(scored, *self._finish(scored, matrix, raw))
 

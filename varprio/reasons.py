@@ -24,8 +24,8 @@ _GROUP_OF = np.array([GROUPS.index(f.group) for f in FEATURES])
 MODE_WORDS = MODE_NAMES
 _COLUMNS = (
     "gene", "best_disease_name", "phenotype_rank", "n_phenotype_genes", "consequence",
-    "kgp_af_grpmax", "kgp_grpmax", "kgp_nhomalt", "inheritance", "gene_modes", "zygosity",
-    "diseases", "dp", "gq", "qual", "filter",
+    "kgp_af_grpmax", "kgp_grpmax", "kgp_nhomalt", "inheritance", "genotype_fit", "gene_modes",
+    "zygosity", "diseases", "dp", "gq", "qual", "filter",
 )  # fmt: skip
 Row = dict[str, Any]
 
@@ -89,10 +89,15 @@ _FIT_WORDS = {
 }
 
 
+_FAMILY_LABELS = ("compound_het", "de_novo", "segregation_conflict")
+
+
 def _genotype(row: Row, up: bool) -> str:
-    label = row["inheritance"]
+    label = row["genotype_fit"]
     if label in _FIT_WORDS:
         return _FIT_WORDS[label]
+    if label in _FAMILY_LABELS:  # the family's evidence: its own words say it best
+        return str(row["inheritance"])
     return f"{row['zygosity']}, gene is {_modes(row)}"
 
 
@@ -109,7 +114,7 @@ def _context(row: Row, values: np.ndarray) -> str:
 
 def _transparent(row: Row, values: np.ndarray) -> str:
     ts = float(values[FEATURE_INDEX["transparent_score"]])
-    fit = (row["inheritance"] or "").replace("_", " ")
+    fit = (row["genotype_fit"] or "").replace("_", " ")
     parts = (_consequence(row, True), _frequency(row, True), fit)
     return f"transparent score {ts:.2g} ({', '.join(parts)})"
 

@@ -29,6 +29,7 @@ VARIANT_BATCH = pa.schema(
         ("dp", pa.int32()),
         ("gq", pa.int32()),
         ("record", pa.int64()),  # 1-based index of the record in the file (for messages)
+        ("phase_set", pa.int32()),  # FORMAT PS of a phased call (null when absent)
     ]
 )
 

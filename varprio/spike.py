@@ -20,8 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from varprio.contigs import chrom_rank, harmonise
 from varprio.errors import InputError
+from varprio.io.ped import Family, Relative
 
 GENOTYPE_OF = {"heterozygous": "0/1", "homozygous": "1/1", "hemizygous": "1/1"}
 _CHROM, _POS, _ID, _REF, _ALT, _QUAL, _FILTER, _INFO, _FORMAT, _SAMPLE = range(10)
@@ -120,3 +123,69 @@ def _record(path: Path, line_no: int, line: str) -> list[str]:
     rec[_CHROM] = harmonise(rec[_CHROM])
     rec[_ID], rec[_INFO] = ".", "."
     return rec
+
+
+# ----- synthetic parents (trio benchmark and training) -----
+
+#: How a causal variant reaches the proband in a synthetic trio with unaffected parents.
+DE_NOVO, PATERNAL, MATERNAL, BOTH = 1, 2, 3, 4
+UNTRANSMITTED_ALT = 0.08  # a parent's other allele is the ALT too (common variants)
+BACKGROUND_DE_NOVO = 0.01  # apparent de novo background calls (sequencing errors)
+
+
+def causal_origins(variants: list[dict], male: bool) -> dict[str, int]:
+    """Origin code of each causal variant (``chrom:pos:REF:ALT``) so that the synthetic,
+    unaffected parents follow the case's mode: one heterozygous variant is de novo, two are
+    inherited one from each parent (compound heterozygous), a homozygous one from both, a
+    hemizygous one (male X) from the mother."""
+    out = {}
+    hets = 0
+    for v in variants:
+        chrom = harmonise(str(v["chrom"]))
+        key = f"{chrom}:{v['pos']}:{str(v['ref']).upper()}:{str(v['alt']).upper()}"
+        zyg = v.get("zygosity", "heterozygous")
+        on_x = chrom == "chrX"
+        if zyg == "homozygous" and not (male and on_x):
+            out[key] = BOTH
+        elif zyg == "hemizygous" or (male and on_x):
+            out[key] = MATERNAL
+        else:
+            out[key] = DE_NOVO if len(variants) == 1 else (PATERNAL if hets % 2 == 0 else MATERNAL)
+            hets += 1
+    return out
+
+
+def parent_alt_counts(
+    alt: np.ndarray, son_x: np.ndarray, origin: np.ndarray, u: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Father's and mother's ALT copies for a proband's ``alt`` counts.
+
+    ``son_x``: rows on a male proband's non-PAR X (his X is his mother's); ``origin``: 0 for
+    background rows, else a causal origin code; ``u``: rows x 3 uniform draws (the same draws
+    for the same variant keep its rows consistent).
+    """
+    paternal = np.where(alt >= 2, True, u[:, 0] < 0.5)
+    from_father = np.where(son_x, 0, (alt >= 1) & paternal).astype(np.int8)
+    from_mother = np.where(son_x, alt >= 1, (alt >= 2) | ((alt == 1) & ~paternal)).astype(np.int8)
+    noise = u[:, 2] < BACKGROUND_DE_NOVO
+    from_father[noise], from_mother[noise] = 0, 0
+    for code, f, m in ((DE_NOVO, 0, 0), (PATERNAL, 1, 0), (MATERNAL, 0, 1), (BOTH, 1, 1)):
+        at = origin == code
+        from_father[at], from_mother[at] = f, m
+    other = (u[:, 1] < UNTRANSMITTED_ALT) & (origin == 0)
+    father = from_father + (other & (u[:, 0] < 0.5))
+    mother = from_mother + (other & (u[:, 0] >= 0.5))
+    return father.astype(np.int8), mother.astype(np.int8)
+
+
+def synthetic_family(sex: str | None) -> Family:
+    """The PED family of a synthetic trio: the proband and two unaffected parents."""
+    father = Relative("father", "father", "MALE", False)
+    mother = Relative("mother", "mother", "FEMALE", False)
+    return Family("synthetic", "proband", sex, (father, mother))
+
+
+def variant_draws(keys: np.ndarray, seed: int) -> np.ndarray:
+    """Rows x 3 uniform draws, the same for rows of the same variant key."""
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    return np.random.default_rng(seed).random((len(uniq), 3))[inverse]

@@ -15,6 +15,11 @@ each background record outside the 1000 Genomes sites is kept with probability
 by those of a random 1000 Genomes person (records copied from a background donor with the
 same genotype, like spikes).
 
+Trios: with augmentation, a fraction (:data:`TRIO_FRACTION`) of cases get two synthetic
+unaffected parents whose genotypes follow the case's mode (a single heterozygous causal
+variant de novo, two inherited one from each parent, ...), so that the family features
+(de novo, compound heterozygous in trans, segregation conflicts) are learnt.
+
 Negatives kept per case (memory stays bounded): see :func:`subsample`.
 """
 
@@ -32,13 +37,21 @@ import pyarrow.compute as pc
 from varprio import pipeline
 from varprio.benchmark import case_request, causal_key, donor_classifier
 from varprio.features import featurize
+from varprio.inheritance import non_par_x
 from varprio.io.vcf import VcfReader
 from varprio.kb.sources.kgp import read_genotypes
-from varprio.spike import Background
+from varprio.spike import (
+    Background,
+    causal_origins,
+    parent_alt_counts,
+    synthetic_family,
+    variant_draws,
+)
 
 HARD_NEGATIVES = 150
 RANDOM_NEGATIVES = 150
 KEEP_MIN = 0.6
+TRIO_FRACTION = 0.5  # cases trained as trios with synthetic parents (family features)
 
 
 def read_candidate_rows(res: pipeline.Resources, path: Path) -> pa.Table:
@@ -152,6 +165,38 @@ def case_candidates(
     return pa.concat_tables([rows, spiked])
 
 
+def with_synthetic_parents(table: pa.Table, case: dict, sex: str | None, seed: int) -> pa.Table:
+    """Candidate rows with the ``rel_*`` columns of two synthetic unaffected parents whose
+    genotypes follow the case's mode (:func:`varprio.spike.parent_alt_counts`); their depth
+    and GQ are the proband's."""
+    keys = _variant_keys(table)
+    origins = causal_origins(case["variants"], sex == "MALE")
+    origin = np.array([origins.get(k, 0) for k in keys.tolist()], np.int8)
+    alt = pc.fill_null(table["alt_count"], -1).to_numpy().astype(np.int16)
+    chrom = table["chrom"].to_numpy()
+    son_x = non_par_x(chrom, table["pos"].to_numpy()) & (sex == "MALE")
+    father, mother = parent_alt_counts(alt, son_x, origin, variant_draws(keys, seed))
+    dp = pc.fill_null(table["dp"], 30).to_numpy().astype(np.int32)
+    gq = pc.fill_null(table["gq"], 50).to_numpy().astype(np.int32)
+    counts = np.stack([father, mother], axis=1)
+    columns = {
+        "rel_alt_count": counts,
+        "rel_dp": np.stack([dp, dp], axis=1),
+        "rel_gq": np.stack([gq, gq], axis=1),
+        "rel_ad_alt": np.where(counts == 0, 0, dp[:, None] // np.where(counts == 2, 1, 2)),
+    }
+    for name, values in columns.items():
+        flat = pa.array(values.astype(np.int8 if name == "rel_alt_count" else np.int32).ravel())
+        table = table.append_column(name, pa.FixedSizeListArray.from_arrays(flat, 2))
+    return table
+
+
+def _variant_keys(table: pa.Table) -> np.ndarray:
+    return pc.binary_join_element_wise(
+        table["chrom"], pc.cast(table["pos"], pa.string()), table["ref"], table["alt"], ":"
+    ).to_numpy(zero_copy_only=False)
+
+
 def causal_labels(table: pa.Table, case: dict) -> np.ndarray:
     """1 for rows of a causal variant in its causal gene (HGNC ID or symbol), else 0."""
     positions = pa.array([int(v["pos"]) for v in case["variants"]], pa.int32())
@@ -193,7 +238,11 @@ def build_case(
     rng = random.Random(f"{seed}:{case['id']}")
     pheno = pipeline.case_phenotype(res, case_request(res, case, Path("")))
     cands = case_candidates(res, bg, case, rng, workdir, augment)
-    scored, matrix = featurize(pipeline.case_table(cands, pheno), pheno.sex)
+    family = None
+    if augment and rng.random() < TRIO_FRACTION:
+        family = synthetic_family(pheno.sex)
+        cands = with_synthetic_parents(cands, case, pheno.sex, rng.randrange(2**32))
+    scored, matrix = featurize(pipeline.case_table(cands, pheno), pheno.sex, family)
     return CaseRows(scored, matrix, causal_labels(scored, case), pheno.sex)
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from varprio.cli.common import KB_OPTION, command, errors_to_exit, main
+
+if TYPE_CHECKING:
+    from varprio.pipeline import Resources
 
 CASES_OPTION = click.option(
     "--cases",
@@ -144,20 +148,49 @@ def train(
 @click.option(
     "--model", "model_spec", help="Model directory, or 'transparent' [default: the shipped model]."
 )
+@click.option(
+    "--ancestry-backgrounds",
+    "peddy_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="peddy 1000 Genomes directory: run each case once per superpopulation, the "
+    "background's genotypes at peddy's sites replaced by a person's of that superpopulation.",
+)
+@click.option(
+    "--phenotype-noise",
+    "noise_levels",
+    metavar="LEVELS",
+    help="Comma list of IMPRECISE[:DROPPED] fractions (e.g. 0,0.3,0.5,0.3:0.2): run each "
+    "case at each level (terms made an ancestor, dropped, 2 unrelated terms added).",
+)
+@click.option(
+    "--trio",
+    is_flag=True,
+    help="Rank each case alone and as a trio with synthetic unaffected parents that follow "
+    "the case's mode (PED), and compare (trio_summary.md).",
+)
 @KB_OPTION
 @errors_to_exit
 def benchmark(
     cases: Path, background: Path, out: Path, n: int | None, per_gene: int | None, seed: int,
-    split: str, model_spec: str | None, kb_path: Path | None,
+    split: str, model_spec: str | None, peddy_dir: Path | None, noise_levels: str | None,
+    trio: bool, kb_path: Path | None,
 ) -> None:  # fmt: skip
     """Spike cases into a background, prioritise each, and measure where the causal gene and
     variant rank (top-1/3/5/10, MRR; pessimistic ties), for the chosen ranker, the
     transparent ranker and phenotype alone.
 
+    With --ancestry-backgrounds and/or --phenotype-noise, each case is run once per
+    superpopulation and/or noise level instead (same spikes each time), and top-k is reported
+    per stratum with the largest gap between superpopulations and the drop from noise level 0
+    (no PhEval results).
+
     \b
-    Example:
+    Examples:
       varprio benchmark --cases cases.jsonl --background exome.vcf.gz --out bench/ \\
         --split holdout --per-gene 5
+      varprio benchmark --cases cases.jsonl --background exome.vcf.gz --out robust/ \\
+        --split holdout --per-gene 2 --phenotype-noise 0.3,0.5 \\
+        --ancestry-backgrounds ~/.cache/varprio/peddy-0.4.8/peddy
     """
     from varprio import pipeline
     from varprio.benchmark import read_cases, run_benchmark
@@ -165,6 +198,14 @@ def benchmark(
 
     res = pipeline.load_resources(kb_path, command(), model_spec)
     chosen = read_cases(cases, n, per_gene, seed, split)
+    if trio:
+        _trio(res, chosen, background, out, seed)
+        return
+    if peddy_dir is not None or noise_levels is not None:
+        meta = {"command": command(), "cases": str(cases), "n": n, "per_gene": per_gene,
+                "seed": seed, "split": split, "background": str(background)}  # fmt: skip
+        _robustness(res, chosen, background, out, meta, peddy_dir, noise_levels)
+        return
     ranks, summary = run_benchmark(res, chosen, background, seed, pheval_dir=out)
     in_training = [r.gene_in_training for r in ranks if r.gene_in_training is not None]
     meta = {
@@ -177,5 +218,43 @@ def benchmark(
     click.echo(
         f"{len(ranks)} cases: gene top-1 {summary['gene_top1']:.1%}, variant top-1 "
         f"{summary['variant_top1']:.1%}; see {out}/summary.md",
+        err=True,
+    )
+
+
+def _robustness(
+    res: Resources, cases: list[dict], background: Path, out: Path, meta: dict[str, Any],
+    peddy_dir: Path | None, noise_levels: str | None,
+) -> None:  # fmt: skip
+    """``benchmark --ancestry-backgrounds/--phenotype-noise``: the robustness benchmarks."""
+    from varprio.robustness import parse_noise_levels, run_robustness, write_robustness
+
+    levels = None if noise_levels is None else parse_noise_levels(noise_levels)
+    rows, summary = run_robustness(res, cases, background, meta["seed"], peddy_dir, levels)
+    meta |= {
+        "n_cases": len(cases), "model": res.model_label, "kb": res.kb.label,
+        "ancestry_backgrounds": None if peddy_dir is None else str(peddy_dir),
+        "phenotype_noise": None if levels is None else [lv.label for lv in levels],
+    }  # fmt: skip
+    write_robustness(out, rows, summary, meta)
+    for name, part in summary.items():
+        gene = ", ".join(f"{k} {v['gene_top1']:.1%}" for k, v in part["strata"].items())
+        click.echo(f"{name}: gene top-1 {gene}; see {out}/summary.md", err=True)
+
+
+def _trio(res: Resources, cases: list[dict], background: Path, out: Path, seed: int) -> None:
+    """``benchmark --trio``: each case alone and as a synthetic trio."""
+    from varprio.family_benchmark import run_trio_benchmark, write_trio_benchmark
+
+    rows, summary = run_trio_benchmark(res, cases, background, seed)
+    meta = {
+        "command": command(), "n_cases": len(cases), "seed": seed,
+        "background": str(background), "model": res.model_label, "kb": res.kb.label,
+    }  # fmt: skip
+    write_trio_benchmark(out, rows, summary, meta)
+    click.echo(
+        f"{len(rows)} cases: gene top-1 {summary['gene_alone']['top1']:.1%} alone, "
+        f"{summary['gene_trio']['top1']:.1%} as trios; {summary['gene_worse']} worse; "
+        f"see {out}/trio_summary.md",
         err=True,
     )

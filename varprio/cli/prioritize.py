@@ -27,7 +27,17 @@ MODEL_OPTION = click.option(
 @main.command()
 @click.argument("vcf")
 @PHENOTYPE_OPTIONS
-@click.option("--sample", help="Sample to analyse (required when the VCF has several).")
+@click.option(
+    "--sample",
+    help="Proband to analyse (required when the VCF has several samples and no --ped, or "
+    "the PED has several affected families).",
+)
+@click.option(
+    "--ped",
+    type=click.Path(dir_okay=False),
+    help="PED file (6 columns): the proband's genotyped relatives join the inheritance checks "
+    "(de novo, compound heterozygotes in trans, segregation); sex and affected status from it.",
+)
 @click.option(
     "--sex",
     type=click.Choice(["male", "female", "unknown"], case_sensitive=False),
@@ -63,6 +73,7 @@ def prioritize(
     exclude: tuple[str, ...],
     phenopacket: str | None,
     sample: str | None,
+    ped: str | None,
     sex: str | None,
     kb_path: Path | None,
     out_prefix: str | None,
@@ -77,6 +88,8 @@ def prioritize(
     Examples:
       varprio prioritize case.vcf.gz --hpo HP:0001156,HP:0000244 --out-prefix out/case
       bcftools view -Ou trio.bcf | varprio prioritize - --sample child --hpo-file terms.txt
+      varprio prioritize trio.vcf.gz --ped trio.ped --hpo HP:0001250 --format tsv,html \\
+        --out-prefix out/trio
       varprio prioritize case.vcf.gz --phenopacket case.json --top 20 > case.variants.tsv
     """
     from varprio import pipeline
@@ -92,6 +105,7 @@ def prioritize(
         sex=sex,
         top=top,
         all_records=all_records,
+        ped=ped,
     )
     fmts = split_csv((formats,))
     writers.check_formats(fmts, to_stdout=out_prefix is None)

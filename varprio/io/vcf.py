@@ -21,7 +21,7 @@ import re
 import sys
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from types import TracebackType
@@ -34,6 +34,7 @@ import pysam
 
 from varprio.errors import InputError
 from varprio.io import bgzf, vcf_text
+from varprio.io.ped import Family
 from varprio.io.vcf_checks import OrderCheck, check_assembly
 from varprio.regions import Regions
 from varprio.schemas import VARIANT_BATCH
@@ -153,6 +154,10 @@ class VcfReader:
     sorted_only
         Refuse records out of order (POS decreasing within a contig, or a contig coming back
         after another) with InputError; False for varprio's own scratch VCFs (training).
+    family
+        With a PED file: picks the proband's family from the VCF's sample names; the proband
+        is then the sample read, and the relatives' genotypes are added to every batch as
+        the fixed-size list columns of ``varprio.io.vcf_text.RELATIVE_FIELDS``.
 
     Attributes
     ----------
@@ -171,6 +176,7 @@ class VcfReader:
         batch_size: int = 65536,
         regions: Regions | None = None,
         sorted_only: bool = True,
+        family: Callable[[list[str]], Family] | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
@@ -186,8 +192,9 @@ class VcfReader:
         self._pending = b""
         self.format = self._open()
         self.samples = self._header_samples()
-        self.sample = self._choose(sample)
-        self._sample_col = vcf_text.FIRST_SAMPLE + self.samples.index(self.sample)
+        self.family = family(self.samples) if family else None
+        self.sample = self.family.proband if self.family else self._choose(sample)
+        self.relatives = self.family.samples if self.family else []
         self.contigs = self._parse_contigs()
         check_assembly(self.contigs, self.name)
         self._order = OrderCheck() if sorted_only else None
@@ -343,22 +350,20 @@ class VcfReader:
             yield text.encode()
 
     def _tables(self) -> Iterator[pa.Table]:
-        if self._bcf is not None:  # htslib writes only the chosen sample's column
-            self._bcf.subset_samples([self.sample])
-            chunks, n_columns, sample_col = (
-                self._bcf_chunks(),
-                vcf_text.FIRST_SAMPLE + 1,
-                vcf_text.FIRST_SAMPLE,
-            )
+        wanted = [self.sample, *self.relatives]
+        if self._bcf is not None:  # htslib writes only the wanted columns, in header order
+            self._bcf.subset_samples(wanted)
+            kept = [s for s in self.samples if s in wanted]
+            chunks, n_columns = self._bcf_chunks(), vcf_text.FIRST_SAMPLE + len(kept)
         else:
+            kept, chunks = self.samples, self._text_chunks()
             n_columns = vcf_text.FIRST_SAMPLE + len(self.samples)
-            chunks = self._text_chunks()
-            sample_col = self._sample_col
+        sample_col, *relative_cols = (vcf_text.FIRST_SAMPLE + kept.index(s) for s in wanted)
         header_lines = self.header.count("\n") + 1
         for body in prefetch(chunks):
             rows = None
             try:
-                cols = vcf_text.read_columns(body, n_columns, sample_col)
+                cols = vcf_text.read_columns(body, n_columns, sample_col, tuple(relative_cols))
                 scanned = cols.num_rows
                 chrom, pos = self._keys(cols)
                 if self._order is not None:

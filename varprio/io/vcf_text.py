@@ -45,8 +45,11 @@ class FieldError(ValueError):
         self.row, self.field, self.expected, self.got = row, field, expected, got
 
 
-def read_columns(body: bytes, n_columns: int, sample_col: int) -> pa.Table:
-    """Split data lines into string columns CHROM, POS, REF, ALT, QUAL, FILTER, FORMAT, sample.
+def read_columns(
+    body: bytes, n_columns: int, sample_col: int, relative_cols: tuple[int, ...] = ()
+) -> pa.Table:
+    """Split data lines into string columns CHROM, POS, REF, ALT, QUAL, FILTER, FORMAT, sample
+    (and ``rel0``, ``rel1``, ... for the relatives' columns ``relative_cols``).
 
     Raises
     ------
@@ -54,7 +57,8 @@ def read_columns(body: bytes, n_columns: int, sample_col: int) -> pa.Table:
         When a line does not have ``n_columns`` tab-separated columns.
     """
     names = [f"c{i}" for i in range(n_columns)]
-    keep = [names[i] for i in (CHROM, POS, REF, ALT, QUAL, FILTER, FORMAT, sample_col)]
+    order = (CHROM, POS, REF, ALT, QUAL, FILTER, FORMAT, sample_col, *relative_cols)
+    keep = [names[i] for i in order]
     bad: list[bool] = []
 
     def on_invalid(row: object) -> str:
@@ -81,7 +85,8 @@ def read_columns(body: bytes, n_columns: int, sample_col: int) -> pa.Table:
     if bad:
         _raise_column_count(body, n_columns)
     names_out = ["chrom", "pos", "ref", "alt", "qual", "filter", "format", "sample"]
-    return table.rename_columns(names_out).combine_chunks()
+    names_out += [f"rel{i}" for i in range(len(relative_cols))]
+    return table.rename_columns(names_out).combine_chunks()  # include_columns keeps our order
 
 
 def _read_csv(
@@ -254,7 +259,7 @@ def parse_records(
     parent, index, alts, skipped = split_alts(alt)
     n_alt = pc.list_value_length(pc.split_pattern(alt, ",")).to_numpy().astype(np.int64)
     fmt, sample = column(cols, "format"), column(cols, "sample")
-    gt, ad, dp, gq = _field_values(fmt, sample, ("GT", "AD", "DP", "GQ"))
+    gt, ad, dp, gq, ps = _field_values(fmt, sample, ("GT", "AD", "DP", "GQ", "PS"))
     matrix, ploidy, phased = _parse_gt(gt, n_alt)
     ad_ref, ad_alt = _parse_ad(ad, parent, index)
     dp = to_ints(dp, rows, "DP")
@@ -278,8 +283,44 @@ def parse_records(
         dp.take(take),
         gq.take(take),
         pa.array(parent + first_record, pa.int64()),
+        to_ints(ps, rows, "PS").take(take),
     ]
-    return pa.Table.from_arrays(arrays, schema=VARIANT_BATCH), skipped
+    table = pa.Table.from_arrays(arrays, schema=VARIANT_BATCH)
+    relatives = [c for c in cols.column_names if c.startswith("rel")]
+    if relatives:
+        for name, values in _relative_columns(cols, relatives, n_alt, parent, index).items():
+            table = table.append_column(name, values)
+    return table, skipped
+
+
+#: Per-ALT columns of the relatives' genotypes (fixed-size lists, one value per relative, in
+#: ``Family.relatives`` order); -1 where a value is missing (no call: alt_count -1).
+RELATIVE_FIELDS = ("rel_alt_count", "rel_dp", "rel_gq", "rel_ad_alt")
+
+
+def _relative_columns(
+    cols: pa.Table, relatives: list[str], n_alt: np.ndarray, parent: np.ndarray, index: np.ndarray
+) -> dict[str, pa.Array]:
+    """The :data:`RELATIVE_FIELDS` of the relatives' sample columns ``rel0``, ``rel1``, ..."""
+    fmt, rows, take = column(cols, "format"), np.arange(cols.num_rows), pa.array(parent)
+    per: dict[str, list[np.ndarray]] = {name: [] for name in RELATIVE_FIELDS}
+    for rel in relatives:
+        gt, ad, dp, gq = _field_values(fmt, column(cols, rel), ("GT", "AD", "DP", "GQ"))
+        matrix, ploidy, _ = _parse_gt(gt, n_alt)
+        per["rel_alt_count"].append(_alt_counts(matrix, ploidy, parent, index))
+        per["rel_dp"].append(_filled(to_ints(dp, rows, "DP").take(take)))
+        per["rel_gq"].append(_filled(to_ints(gq, rows, "GQ", as_float=True).take(take)))
+        per["rel_ad_alt"].append(_filled(_parse_ad(ad, parent, index)[1]))
+    k = len(relatives)
+    out = {}
+    for name, arrays in per.items():
+        flat = np.stack(arrays, axis=1).reshape(-1)
+        out[name] = pa.FixedSizeListArray.from_arrays(pa.array(flat), k)
+    return out
+
+
+def _filled(values: pa.Array) -> np.ndarray:
+    return pc.fill_null(values, -1).to_numpy(zero_copy_only=False).astype(np.int32)
 
 
 def _to_qual(qual: pa.Array) -> pa.Array:

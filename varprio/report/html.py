@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow.compute as pc
 
 from varprio import __version__, model
+from varprio.io.ped import Family
 from varprio.report import words
 from varprio.report.explain import CaseReport, GeneEvidence, TermEvidence, fit_factor
 from varprio.report.html_assets import CSS, JS
@@ -39,6 +40,15 @@ def _allele(seq: str) -> str:
     return seq if len(seq) <= 10 else f"{seq[:7]}…({len(seq)} bp)"
 
 
+def _family(family: Family | None) -> str:
+    """The Patient section's family line (empty without a PED)."""
+    if family is None:
+        return ""
+    status = {True: "affected", False: "unaffected", None: "status unknown"}
+    members = ", ".join(f"{r.id} ({r.role}, {status[r.affected]})" for r in family.relatives)
+    return f"<dt>Family</dt><dd>{e(family.id)}: {e(members or 'no relative genotyped')}</dd>\n"
+
+
 def _variant(row: dict[str, Any]) -> str:
     return f"{row['chrom']}:{row['pos']:,} {_allele(row['ref'])}>{_allele(row['alt'])}"
 
@@ -49,7 +59,7 @@ def _from_gene(gene: Row) -> Row:
     return {
         "chrom": chrom, "pos": int(pos), "ref": ref, "alt": alt, "cut": True,
         "consequence": gene["top_consequence"], "genotype": gene["top_genotype"],
-        "zygosity": None, "kgp_af_grpmax": None, "inheritance": gene["inheritance"],
+        "zygosity": None, "kgp_af_grpmax": None, "genotype_fit": gene["genotype_fit"],
     }  # fmt: skip
 
 
@@ -102,7 +112,8 @@ def _case(report: CaseReport) -> str:
 <dt>Sample</dt><dd>{e(patient.sample)}</dd>
 {f"<dt>Case</dt><dd>{e(report.case_id)}</dd>" if report.case_id else ""}
 <dt>Sex</dt><dd>{e(words.sex(patient.sex))}</dd>
-<dt>Ranked</dt><dd>{res.variants.num_rows:,} variant rows in {res.genes.num_rows:,} genes</dd>
+{_family(patient.family)}<dt>Ranked</dt>
+<dd>{res.variants.num_rows:,} variant rows in {res.genes.num_rows:,} genes</dd>
 </dl></div>
 <div><h2>Features (HPO terms)</h2><h4>Observed</h4>{_terms_list(patient.observed, report)}
 <h4>Stated absent</h4>{_terms_list(patient.excluded, report)}</div></section>"""
@@ -142,7 +153,7 @@ def _candidate_row(
     freq = "–" if variant.get("cut") else "not seen" if af is None else f"{af * 100:.2g}%"
     matched, matched_sort = _matched_cell(ev)
     disease = gene["best_disease_name"] or ""
-    fit = variant["inheritance"] or ""
+    fit = variant["genotype_fit"] or ""
     return (
         f'<tr><td class="num">{gene["rank"]}</td><td>{link}</td>'
         f"<td><code>{e(_variant(variant))}</code></td><td>{e(variant['zygosity'])}</td>"
@@ -220,14 +231,15 @@ def _factors(gene: Row, top: Row, ev: GeneEvidence | None, report: CaseReport) -
         effect = (
             f"{words.clinvar(top.get('clinvar_significance'), top.get('clinvar_stars'))}; {short}"
         )
-    fit = top["inheritance"] or ""
+    fit = top["genotype_fit"] or ""
+    family = f" ({top['inheritance']})" if report.result.patient.family else ""
     pheno_text, pheno_factor = _phenotype_factor(gene, ev, report)
     zyg = words.ZYGOSITY.get(top["zygosity"], top["zygosity"])
     rows = [
         ("Effect on the gene", f"{effect}; {words.prior(prior)}", f"× {prior:.2g}"),
         ("Rarity", words.frequency(*frequency(top), freq), f"× {freq:.2g}"),
         ("Inheritance", f"{zyg}; the gene's diseases are {words.modes(top['gene_modes'])}: "
-         f"{words.FIT.get(fit, fit)}", f"× {fit_factor(fit):.2g}"),
+         f"{words.FIT.get(fit, fit)}{family}", f"× {fit_factor(fit):.2g}"),
         ("Phenotype", pheno_text, pheno_factor),
     ]  # fmt: skip
     body = "".join(

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from varprio import __version__
+from varprio.io.ped import Family
 from varprio.provenance import Provenance
 from varprio.report.explain import CaseReport, GeneEvidence, round6
 
@@ -110,10 +111,20 @@ def case_document(report: CaseReport) -> dict[str, Any]:
             "sex": patient.sex,
             "observed": [{"id": t, "label": report.label(t)} for t in patient.observed],
             "excluded": [{"id": t, "label": report.label(t)} for t in patient.excluded],
+            "family": _family(patient.family),
         },
         "genes": genes,
         "variants": table_rows(report.result.variants),
     }
+
+
+def _family(family: Family | None) -> dict[str, Any] | None:
+    """The PED family analysed with the proband (None without a PED)."""
+    if family is None:
+        return None
+    relatives = [{"id": r.id, "role": r.role, "sex": r.sex, "affected": r.affected}
+                 for r in family.relatives]  # fmt: skip
+    return {"id": family.id, "relatives": relatives}
 
 
 def failed_document(case_id: str, prov: Provenance, error: str) -> dict[str, Any]:

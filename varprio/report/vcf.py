@@ -327,7 +327,11 @@ RANKED_FIELDS: dict[str, tuple[str, str]] = {
     "VARPRIO_VARIANT_SCORE": (
         "variant_score", "consequence prior x frequency factor x inheritance fit"),
     "VARPRIO_PHENO": ("phenotype_score", "Phenotype match of the gene's best disease (0-1)"),
-    "VARPRIO_INHERITANCE": ("inheritance", "Genotype against the gene's modes of inheritance"),
+    "VARPRIO_INHERITANCE": ("inheritance", "Genotypes (and family) against the gene's modes of "
+                            "inheritance: fitting modes, partner, de novo, rejections"),
+    "VARPRIO_FIT": ("genotype_fit", "Inheritance label (compatible, de_novo, compound_het, "
+                    "segregation_conflict, ...)"),
+    "VARPRIO_DE_NOVO": ("de_novo", "De novo call confidence (high, low) with a PED"),
     "VARPRIO_MAX_AF": ("max_pop_af", "Highest population allele frequency in the knowledge base"),
     "VARPRIO_KGP_AF": ("kgp_af_grpmax", "Highest 1000 Genomes superpopulation allele frequency"),
     "VARPRIO_CLINVAR": ("clinvar_significance", "ClinVar classification (normalised)"),

@@ -48,6 +48,11 @@ FIT = {
     ),
     "hom_in_dominant_gene": "homozygous in a gene known only for dominant disease",
     "het_female_x_recessive": "heterozygous female, X-linked recessive gene (usually a carrier)",
+    "compound_het": "two variants in a recessive gene, one on each copy (in trans: shown by "
+    "the parents' genotypes or by phasing)",
+    "de_novo": "new in the patient: absent from both parents",
+    "segregation_conflict": "the family's genotypes do not fit any way the gene's diseases are "
+    "inherited (e.g. an unaffected parent carries it)",
 }
 
 #: Match kind of a patient feature against a disease -> sentence.
@@ -121,6 +126,9 @@ FIT_SHORT = {
     "het_in_recessive_gene": "1 hit, recessive",
     "hom_in_dominant_gene": "homozygous, dominant",
     "het_female_x_recessive": "carrier? (X-linked)",
+    "compound_het": "2 hits in trans",
+    "de_novo": "de novo",
+    "segregation_conflict": "family conflict",
 }
 
 
