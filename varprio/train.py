@@ -42,6 +42,7 @@ from varprio.trainset import (
     HARD_NEGATIVES,
     KEEP_MIN,
     RANDOM_NEGATIVES,
+    TRIO_FRACTION,
     CaseRows,
     TrainingBackground,
     build_case,
@@ -334,9 +335,12 @@ def model_card(
             "n_rows": int(sum(len(y) for y in data.labels)),
             "negatives": f"per case: causal rows, the {HARD_NEGATIVES} best by transparent "
             f"score, the {HARD_NEGATIVES} best by variant_score, {RANDOM_NEGATIVES} random",
-            "augmentation": None
-            if opts.kgp_dir is None
-            else f"records kept with p ~ U({KEEP_MIN}, 1); 1000 Genomes sites: a random person",
+            "augmentation": (
+                f"{TRIO_FRACTION:.0%} of cases as trios with synthetic unaffected parents"
+                if opts.kgp_dir is None
+                else f"records kept with p ~ U({KEEP_MIN}, 1); 1000 Genomes sites: a random "
+                f"person; {TRIO_FRACTION:.0%} of cases as trios with synthetic unaffected parents"
+            ),
         },  # fmt: skip
         "training_genes": sorted(
             {c["genes"][0] for c, t in zip(data.cases, data.trainable, strict=True) if t}
