@@ -88,6 +88,16 @@ def test_alt_id_is_mapped_with_a_warning(tiny_kb: Path) -> None:
     assert "HP:0002279" in r.stderr and "HP:0001250" in r.stderr
 
 
+def test_unknown_terms_dropped_on_request(tiny_kb: Path) -> None:
+    """A term from a newer HPO release stops the run, unless --drop-unknown-terms."""
+    assert run(tiny_kb, "prioritize", str(CASE), "--hpo", f"{HPO},HP:9999999").exit_code == 2
+    r = run(tiny_kb, "prioritize", str(CASE), "--hpo", f"{HPO},HP:9999999",
+            "--drop-unknown-terms")  # fmt: skip
+    assert r.exit_code == 0 and "HP:9999999" in r.stderr
+    plain = run(tiny_kb, "prioritize", str(CASE), "--hpo", HPO).stdout
+    assert data_lines(r.stdout) == data_lines(plain)  # the command line differs, not the data
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

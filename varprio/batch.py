@@ -378,6 +378,7 @@ def run_batch(
     cohort_frequency: bool = False,
     vcf_dir: Path | None = None,
     phenotype_only: bool = False,
+    drop_unknown_terms: bool = False,
 ) -> int:
     """Run every row, write ``summary.tsv``; return the number of failed rows.
 
@@ -391,6 +392,8 @@ def run_batch(
         Where the VCFs of a phenopacket-directory manifest are, by file name.
     phenotype_only
         Rank diseases and genes by phenotype alone (``varprio phenotype`` per row; no VCF).
+    drop_unknown_terms
+        Drop HPO IDs the ontology does not know, with a warning, instead of failing the row.
     """
     global _RESOURCES, _COHORT
     if phenotype_only:
@@ -398,6 +401,9 @@ def run_batch(
             raise UsageError("--phenotype-only writes TSV only, without --cohort-frequency")
         formats = [PHENOTYPE_ONLY]
     rows = read_manifest(manifest, vcf_dir, phenotype_only)
+    for row in rows:
+        if row.request is not None:
+            row.request.drop_unknown_terms = drop_unknown_terms
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -64,6 +64,7 @@ class CaseRequest:
     top: int | None
     all_records: bool = False  # also rank records outside the regions of interest
     ped: str | None = None  # PED file: the proband's relatives in the VCF join the analysis
+    drop_unknown_terms: bool = False  # drop HPO IDs unknown to the ontology (warning)
 
 
 @dataclass
@@ -146,8 +147,9 @@ class CasePhenotype:
 def case_phenotype(res: Resources, req: CaseRequest) -> CasePhenotype:
     """Score the request's phenotype against every disease; genes ranked by phenotype."""
     patient = read_patient_phenotype(req.hpo, req.hpo_file, req.exclude, req.phenopacket)
-    observed = res.ontology.normalise(patient.observed, "observed terms")
-    excluded = res.ontology.normalise(patient.excluded, "excluded terms")
+    drop = req.drop_unknown_terms
+    observed = res.ontology.normalise(patient.observed, "observed terms", drop_unknown=drop)
+    excluded = res.ontology.normalise(patient.excluded, "excluded terms", drop_unknown=drop)
     scores = score_patient(res.ontology, res.diseases, observed, excluded)
     genes = gene_table(res.diseases, scores)
     ids = pc.cast(genes["ncbi_gene_id"], pa.string()).to_pylist()

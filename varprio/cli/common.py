@@ -125,6 +125,14 @@ KB_OPTION = click.option(
 )
 
 
+DROP_UNKNOWN_OPTION = click.option(
+    "--drop-unknown-terms",
+    is_flag=True,
+    help="Drop HPO IDs the knowledge base's ontology does not know (e.g. from a newer HPO "
+    "release) with a warning, instead of stopping with an error.",
+)
+
+
 def PHENOTYPE_OPTIONS(func: F) -> F:  # noqa: N802  (used as a decorator, like KB_OPTION)
     """The patient's phenotype: --hpo, --hpo-file, --exclude, --phenopacket."""
     options = [

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from varprio.cli.common import (
+    DROP_UNKNOWN_OPTION,
     KB_OPTION,
     PHENOTYPE_OPTIONS,
     command,
@@ -24,6 +25,7 @@ from varprio.cli.common import (
     help="Write PREFIX.diseases.tsv and PREFIX.genes.tsv [default: the gene table on stdout].",
 )
 @click.option("--top", type=click.IntRange(min=1), help="Keep only the N best diseases and genes.")
+@DROP_UNKNOWN_OPTION
 @errors_to_exit
 def phenotype(
     hpo: tuple[str, ...],
@@ -33,6 +35,7 @@ def phenotype(
     kb_path: Path | None,
     out_prefix: str | None,
     top: int | None,
+    drop_unknown_terms: bool,
 ) -> None:
     """Rank every disease and gene by how well it explains the phenotype (no VCF needed).
 
@@ -49,6 +52,7 @@ def phenotype(
     request = pipeline.CaseRequest(
         vcf="", hpo=split_csv(hpo), hpo_file=hpo_file, exclude=split_csv(exclude),
         phenopacket=phenopacket, sample=None, sex=None, top=top,
+        drop_unknown_terms=drop_unknown_terms,
     )  # fmt: skip
     resources = pipeline.load_resources(kb_path, command())
     result = rank_phenotype(resources, request)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from varprio.cli.common import (
+    DROP_UNKNOWN_OPTION,
     KB_OPTION,
     PHENOTYPE_OPTIONS,
     command,
@@ -65,6 +66,7 @@ MODEL_OPTION = click.option(
     "(intronic and intergenic variants too; slower on genomes).",
 )
 @MODEL_OPTION
+@DROP_UNKNOWN_OPTION
 @errors_to_exit
 def prioritize(
     vcf: str,
@@ -81,6 +83,7 @@ def prioritize(
     top: int | None,
     all_records: bool,
     model_spec: str | None,
+    drop_unknown_terms: bool,
 ) -> None:
     """Rank the variants of VCF ('-' for stdin; VCF or BCF, plain or bgzipped).
 
@@ -106,6 +109,7 @@ def prioritize(
         top=top,
         all_records=all_records,
         ped=ped,
+        drop_unknown_terms=drop_unknown_terms,
     )
     fmts = split_csv((formats,))
     writers.check_formats(fmts, to_stdout=out_prefix is None)
@@ -166,6 +170,7 @@ def prioritize(
     "<id>.genes.tsv); the vcf column may be absent.",
 )
 @MODEL_OPTION
+@DROP_UNKNOWN_OPTION
 @errors_to_exit
 def batch(
     manifest: str,
@@ -179,8 +184,10 @@ def batch(
     vcf_dir: Path | None,
     phenotype_only: bool,
     model_spec: str | None,
+    drop_unknown_terms: bool,
 ) -> None:
-    """Prioritise every row of MANIFEST (TSV: id, vcf, hpo[, excluded, sample, sex, phenopacket]).
+    """Prioritise every row of MANIFEST (TSV: id, vcf, hpo[, excluded, sample, sex, phenopacket,
+    ped]).
 
     MANIFEST may also be a directory of phenopackets, one case per file (id: the file name;
     VCF: the files[] entry with fileAttributes.fileFormat VCF). One bad row is reported and
@@ -205,7 +212,7 @@ def batch(
     failed = batch_mod.run_batch(
         Path(manifest), out_dir, resources, jobs, split_csv((formats,)), top,
         resume=resume, cohort_frequency=cohort_frequency, vcf_dir=vcf_dir,
-        phenotype_only=phenotype_only,
+        phenotype_only=phenotype_only, drop_unknown_terms=drop_unknown_terms,
     )  # fmt: skip
     if failed:
         raise BatchFailure(f"{failed} row(s) failed; see {out_dir}/summary.tsv")
