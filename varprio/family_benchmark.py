@@ -2,7 +2,7 @@
 
 Each case is spiked into the background once, as the child.  Two unaffected parents are
 synthesised from the child's genotypes (:func:`varprio.spike.parent_alt_counts`: every
-background allele comes from one parent, a few are apparent de novo calls, and the causal
+background allele comes from one parent, 0.2 % are apparent de novo calls, and the causal
 variants follow the case's mode: one heterozygous variant de novo, two heterozygous ones
 from one parent each, a homozygous one from both, a male's X from his mother).  The same
 child is ranked alone and as a trio with its PED; the ranks of the causal gene and variant
@@ -26,7 +26,13 @@ from varprio.benchmark import case_request, causal_key, donor_classifier, table_
 from varprio.contigs import harmonise
 from varprio.inheritance import non_par_x
 from varprio.report.atomic import atomic_text
-from varprio.spike import Background, causal_origins, parent_alt_counts, variant_draws
+from varprio.spike import (
+    BENCHMARK_DE_NOVO_NOISE,
+    Background,
+    causal_origins,
+    parent_alt_counts,
+    variant_draws,
+)
 
 log = logging.getLogger(__name__)
 PED = "#family\tindividual\tfather\tmother\tsex\tphenotype\n"
@@ -67,7 +73,9 @@ def trio_text(child_vcf: str, case: dict, sex: str | None, seed: int) -> str:
     keys = np.array([f"{r[0]}:{r[1]}:{r[3]}:{r[4]}" for r in recs])
     origins = causal_origins(case["variants"], sex == "MALE")
     origin = np.array([origins.get(k, 0) for k in keys.tolist()], np.int8)
-    father, mother = parent_alt_counts(np.maximum(alt, 0), son_x, origin, variant_draws(keys, seed))
+    draws = variant_draws(keys, seed)
+    father, mother = parent_alt_counts(np.maximum(alt, 0), son_x, origin, draws,
+                                       BENCHMARK_DE_NOVO_NOISE)  # fmt: skip
     out = head[:-1] + [head[-1] + "\tfather\tmother"]
     for i, r in enumerate(recs):
         fmt = r[8].split(":")

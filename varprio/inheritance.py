@@ -50,7 +50,7 @@ FIT_FACTOR = {
     "het_female_x_recessive": 0.5,
     "compound_het": 1.0,  # two variants in trans, by phase or by the parents' genotypes
     "de_novo": 1.0,  # absent from both parents, in a gene with a dominant (or unknown) mode
-    "segregation_conflict": 0.15,  # the family's genotypes rule out every mode of the gene
+    "segregation_conflict": 0.15,  # the family's genotypes rule out every mode of inheritance
 }
 
 LABELS = tuple(FIT_FACTOR)
@@ -408,7 +408,10 @@ def assess(
     label[(het_rec | (female & g.on_x & xlr)) & has_partner & confirmed] = _CODE["compound_het"]
     if family is not None and g.k:
         label[is_dn & (ad | xld | ~known) & fits_gene] = _CODE["de_novo"]
-        label[~fits_gene & fits_alone] = _CODE["segregation_conflict"]
+        # a conflict only when no Mendelian mode at all fits (HPO's modes are incomplete: a
+        # homozygote of carrier parents in a gene known only as dominant keeps its label)
+        fits_any = np.logical_or.reduce(list(fits.values()))
+        label[~fits_gene & fits_alone & ~fits_any] = _CODE["segregation_conflict"]
     factor = np.array(list(FIT_FACTOR.values()), np.float64)[label]
 
     words = _words(g, label, fits, allowed, rules, de_novo, partner, confirmed, cis_why)

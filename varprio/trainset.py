@@ -41,6 +41,7 @@ from varprio.inheritance import non_par_x
 from varprio.io.vcf import VcfReader
 from varprio.kb.sources.kgp import read_genotypes
 from varprio.spike import (
+    TRAINING_DE_NOVO_NOISE,
     Background,
     causal_origins,
     parent_alt_counts,
@@ -175,7 +176,8 @@ def with_synthetic_parents(table: pa.Table, case: dict, sex: str | None, seed: i
     alt = pc.fill_null(table["alt_count"], -1).to_numpy().astype(np.int16)
     chrom = table["chrom"].to_numpy()
     son_x = non_par_x(chrom, table["pos"].to_numpy()) & (sex == "MALE")
-    father, mother = parent_alt_counts(alt, son_x, origin, variant_draws(keys, seed))
+    draws = variant_draws(keys, seed)
+    father, mother = parent_alt_counts(alt, son_x, origin, draws, TRAINING_DE_NOVO_NOISE)
     dp = pc.fill_null(table["dp"], 30).to_numpy().astype(np.int32)
     gq = pc.fill_null(table["gq"], 50).to_numpy().astype(np.int32)
     counts = np.stack([father, mother], axis=1)
