@@ -27,7 +27,7 @@ bench:  ## benchmarks (bcftools from Debian for the floor); results in bench/res
 	$(PYTHON) bench/run.py --shared $(SHARED) --out bench
 
 KGP_DIR ?= $(HOME)/.cache/varprio/peddy-0.4.8/peddy
-model:  ## retrain the shipped model from $(SHARED) (not in CI; ~15 min on 2 cores): docs/benchmark.md
+model:  ## retrain the shipped model from $(SHARED) (not in CI; ~14 min on 2 cores): docs/benchmark.md
 	varprio train --cases $(SHARED)/benchmark/cases_dev.jsonl \
 		--background $(SHARED)/benchmark/background/pfeiffer_exome.GRCh38.vcf.gz \
 		--kgp-dir $(KGP_DIR) --split train --per-gene 10 --folds 5 --seed 1 --jobs 2 \

@@ -90,7 +90,7 @@ def test_ancestors_and_labels(ontology) -> None:
 
 
 def test_normalise_alt_and_obsolete(ontology, caplog) -> None:
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.DEBUG):
         out = ontology.normalise(["HP:0002279", " HP:0000057", "HP:0001250"], "--hpo")
     assert out == ["HP:0001250", "HP:0001631"]
     assert "--hpo: HP:0002279 replaced by HP:0001250" in caplog.text
@@ -116,7 +116,7 @@ def test_normalise_errors(ontology, term: str, message: str) -> None:
 
 
 def test_normalise_drop_unknown(ontology, caplog) -> None:
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.DEBUG):
         assert ontology.normalise(["HP:9999999", "HP:0001250"], "case", drop_unknown=True) == [
             "HP:0001250"
         ]

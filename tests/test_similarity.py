@@ -171,7 +171,7 @@ def test_gene_pools_its_diseases(kb) -> None:
 
 def test_redundant_ancestors_are_dropped(kb, caplog) -> None:
     ontology, models = kb
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.DEBUG):
         scores = score_patient(ontology, models, ["HP:0001250", "HP:0002123"], [])
     assert scores.observed == ["HP:0002123"] and scores.redundant == ["HP:0001250"]
     assert "HP:0001250 (Seizure)" in caplog.text

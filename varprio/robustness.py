@@ -376,8 +376,9 @@ def _table(title: str, part: dict[str, Any], column: str) -> list[str]:
     for prefix, label in (("", "chosen ranker"), ("transparent_", "transparent ranker")):
         gap = part.get(f"{prefix}largest_gene_top1_gap")
         if gap:
+            pair = f"{gap['best']} vs {gap['worst']}" if gap["points"] else "all equal"
             lines.append(f"\nLargest gap in gene top-1 ({label}): {gap['points']:.1f} points "
-                         f"({gap['best']} vs {gap['worst']}).")  # fmt: skip
+                         f"({pair}).")  # fmt: skip
     return [*lines, ""]
 
 

@@ -251,10 +251,9 @@ def score_patient(
     obs_ids = _phenotypic(ontology, observed)
     redundant = ontology.redundant_ancestors(obs_ids)
     if redundant:
-        log.warning(
-            "observed terms implied by more specific observed terms, not scored: %s",
-            ", ".join(f"{t} ({ontology.label(t)})" for t in redundant),
-        )
+        log.warning("%d observed term(s) implied by more specific observed terms, not scored "
+                    "(-vv lists them)", len(redundant))  # fmt: skip
+        log.debug("not scored: %s", ", ".join(f"{t} ({ontology.label(t)})" for t in redundant))
         obs_ids = [t for t in obs_ids if t not in set(redundant)]
     exc_ids = _phenotypic(ontology, excluded)
     obs, exc = ontology.indices(obs_ids), ontology.indices(exc_ids)

@@ -137,7 +137,8 @@ class Ontology:
     def normalise(self, ids: Iterable[str], source: str, drop_unknown: bool = False) -> list[str]:
         """Map term IDs to current IDs: alt IDs and obsolete IDs with ``replaced_by``.
 
-        Each mapping is logged as a warning; duplicates are dropped, order kept.
+        Mappings are counted in a warning and listed at debug level (``-vv``); duplicates are
+        dropped, order kept.
 
         Parameters
         ----------
@@ -154,6 +155,7 @@ class Ontology:
             An ID not of the form HP:nnnnnnn, unknown, or obsolete without replacement.
         """
         out: list[str] = []
+        replaced = dropped = 0
         for raw in ids:
             term_id = raw.strip()
             try:
@@ -161,14 +163,23 @@ class Ontology:
             except UnknownTermError as err:
                 if not drop_unknown:
                     raise
-                log.warning("%s (dropped)", err)
+                log.debug("%s (dropped)", err)
+                dropped += 1
                 continue
             if current != term_id:
-                log.warning(
+                log.debug(
                     "%s: %s replaced by %s (%s)", source, term_id, current, self.label(current)
                 )
+                replaced += 1
             if current not in out:
                 out.append(current)
+        # counts only: a patient's terms reach the log with -vv alone (privacy)
+        if replaced:
+            log.warning("%s: %d alt or obsolete ID(s) replaced by current IDs (-vv lists them)",
+                        source, replaced)  # fmt: skip
+        if dropped:
+            log.warning("%s: %d ID(s) unknown to this HPO release dropped (-vv lists them)",
+                        source, dropped)  # fmt: skip
         return out
 
     def indices(self, ids: Iterable[str]) -> np.ndarray:
