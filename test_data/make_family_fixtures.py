@@ -17,7 +17,9 @@ is needed.
                a dominant variant the affected sister lacks (rejected)
     affected_parent  Exomiser #368: an affected father who is himself compound
                heterozygous, his affected daughter with one of his variants and one of her
-               mother's; must not be rejected
+               mother's; must not be rejected.  X in a girl: homozygous X-linked recessive
+               (affected father hemizygous, carrier mother), X-linked dominant from her
+               affected father, and a heterozygous carrier of an X-linked recessive variant
     phased     a single female sample with phased calls (PS): in trans and in cis pairs,
                and a heterozygous X-linked recessive variant
     tiny_trio  a trio on the tiny knowledge base's genes (test_data/kb) for the CLI:
@@ -105,6 +107,12 @@ AFFECTED_PARENT = [
      call("0/1"), call("0/0")),
     ("chr3", 1100, "EXOMISER368", "AR", "possible_compound_het", "1000", "", call("0/1"),
      call("0/1"), call("0/1")),
+    ("chrX", 5_000_000, "XLRGIRL", "XLR", "compatible", "", "", call("1/1"), call("1"),
+     call("0/1")),
+    ("chrX", 6_000_000, "XLDGIRL", "XLD", "compatible", "", "", call("0/1"), call("1"),
+     call("0/0")),
+    ("chrX", 7_000_000, "XLRHETGIRL", "XLR", "het_female_x_recessive", "", "", call("0/1"),
+     call("0"), call("0/1")),
 ]  # fmt: skip
 AFFECTED_PARENT_PED = ["fam2 girl dad mum 2 2", "fam2 dad 0 0 1 2", "fam2 mum 0 0 2 1"]
 
