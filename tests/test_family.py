@@ -4,6 +4,7 @@ heterozygotes (linear), de novo calls, the sex check, and prioritize/batch with 
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -201,3 +202,35 @@ def test_bad_ped_is_a_one_line_input_error(tiny_kb: Path, tmp_path: Path) -> Non
         f"varprio: error: {ped}: line 1: 5 columns; expected 6 (family, individual, father, "
         "mother, sex, phenotype)"
     )
+
+
+def test_trio_benchmark_on_tiny_kb(tiny_kb: Path, tmp_path: Path) -> None:
+    """``benchmark --trio``: each case alone and with synthetic parents that follow its mode."""
+    train = FAMILY.parent / "train"
+    out = tmp_path / "trio"
+    r = _run("-q", "benchmark", "--kb", str(tiny_kb), "--cases", str(train / "cases.jsonl"),
+             "--background", str(train / "background.vcf"), "--out", str(out),
+             "--model", "transparent", "--per-gene", "1", "--trio")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((out / "trio_summary.json").read_text())["summary"]
+    assert summary["n_cases"] == 4 and set(summary) >= {"gene_alone", "gene_trio", "gene_worse"}
+    rows = list(csv.DictReader((out / "trio_cases.tsv").read_text().splitlines(), delimiter="\t"))
+    fits = {f for row in rows for f in row["causal_fit_trio"].split(",")}
+    assert "segregation_conflict" not in fits, "the parents follow the case's mode"
+    assert (out / "trio_summary.md").read_text().startswith("# varprio trio benchmark")
+
+
+def test_synthetic_parents_follow_the_mode() -> None:
+    """One heterozygous causal variant is de novo; background alleles come from one parent."""
+    from varprio.family_benchmark import trio_text
+
+    head = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tproband\n"
+    recs = [f"chr1\t{p}\t.\tC\tT\t50\tPASS\t.\tGT:AD:DP:GQ\t0/1:10,10:20:60" for p in range(1, 301)]
+    case = {"variants": [{"chrom": "chr1", "pos": 7, "ref": "C", "alt": "T",
+                          "zygosity": "heterozygous"}]}  # fmt: skip
+    lines = trio_text(head + "\n".join(recs) + "\n", case, "FEMALE", 5).splitlines()
+    assert lines[1].endswith("proband\tfather\tmother")
+    parents = {int(f[1]): (f[10][:3], f[11][:3]) for f in (ln.split("\t") for ln in lines[2:])}
+    assert parents[7] == ("0/0", "0/0")
+    carriers = [sum(g != "0/0" for g in gts) for pos, gts in parents.items() if pos != 7]
+    assert carriers.count(0) <= 3 and carriers.count(1) >= 250  # noise ~0.2 %, 8 % both

@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from varprio import pipeline
 from varprio.benchmark import case_request, causal_key, donor_classifier, table_ranks, topk_metrics
-from varprio.contigs import harmonise
+from varprio.cohort import variant_key
 from varprio.inheritance import non_par_x
 from varprio.report.atomic import atomic_text
 from varprio.spike import (
@@ -129,13 +131,9 @@ def run_trio_benchmark(
             request.ped = str(work / "trio.ped")
             trio = pipeline.run_case(res, request)
             a, t = table_ranks(alone.variants, case), table_ranks(trio.variants, case)
-            causal = {causal_key(v) for v in case["variants"]}
-            fits = [
-                f
-                for k, f in zip(_keys(trio.variants), trio.variants["genotype_fit"].to_pylist(),
-                                strict=True)
-                if k in causal
-            ]  # fmt: skip
+            causal = pa.array(sorted({causal_key(v) for v in case["variants"]}), pa.string())
+            hit = pc.is_in(variant_key(trio.variants), value_set=causal)
+            fits = trio.variants["genotype_fit"].filter(hit).to_pylist()
             rows.append({
                 "id": case["id"], "gene": case["genes"][0],
                 "gene_rank_alone": a["gene_rank"], "gene_rank_trio": t["gene_rank"],
@@ -146,11 +144,6 @@ def run_trio_benchmark(
             log.info("%d/%d %s: gene rank %s alone, %s as a trio", n, len(cases), case["id"],
                      a["gene_rank"], t["gene_rank"])  # fmt: skip
     return rows, summarise_trio(rows)
-
-
-def _keys(table: Any) -> list[str]:
-    cols = table.select(["chrom", "pos", "ref", "alt"]).to_pylist()
-    return [f"{harmonise(c['chrom'])}:{c['pos']}:{c['ref']}:{c['alt']}" for c in cols]
 
 
 def summarise_trio(rows: list[dict[str, Any]]) -> dict[str, Any]:

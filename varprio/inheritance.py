@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from varprio.cohort import variant_key
 from varprio.io.ped import Family
 
 #: Plain words for the mode-of-inheritance codes of ``hpo_diseases.inheritance_modes``.
@@ -92,9 +93,7 @@ def non_par_x(chrom: np.ndarray, pos: np.ndarray) -> np.ndarray:
 
 
 def _variant_ids(table: pa.Table) -> np.ndarray:
-    return pc.binary_join_element_wise(
-        table["chrom"], pc.cast(table["pos"], pa.string()), table["ref"], table["alt"], ":"
-    ).to_numpy(zero_copy_only=False)
+    return variant_key(table).to_numpy(zero_copy_only=False)
 
 
 class _Genotypes:

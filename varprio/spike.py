@@ -24,6 +24,7 @@ import numpy as np
 
 from varprio.contigs import chrom_rank, harmonise
 from varprio.errors import InputError
+from varprio.inheritance import non_par_x
 from varprio.io.ped import Family, Relative
 
 GENOTYPE_OF = {"heterozygous": "0/1", "homozygous": "1/1", "hemizygous": "1/1"}
@@ -142,18 +143,18 @@ def causal_origins(variants: list[dict], male: bool) -> dict[str, int]:
     """Origin code of each causal variant (``chrom:pos:REF:ALT``) so that the synthetic,
     unaffected parents follow the case's mode: one heterozygous variant is de novo, two are
     inherited one from each parent (compound heterozygous), a homozygous one from both, a
-    hemizygous one (male X) from the mother."""
+    boy's variant on X outside the pseudo-autosomal regions from his mother."""
     out = {}
     hets = 0
     for v in variants:
         chrom = harmonise(str(v["chrom"]))
         key = f"{chrom}:{v['pos']}:{str(v['ref']).upper()}:{str(v['alt']).upper()}"
         zyg = v.get("zygosity", "heterozygous")
-        on_x = chrom == "chrX"
-        if zyg == "homozygous" and not (male and on_x):
-            out[key] = BOTH
-        elif zyg == "hemizygous" or (male and on_x):
+        on_x = bool(non_par_x(np.array([chrom]), np.array([int(v["pos"])]))[0])
+        if male and on_x:
             out[key] = MATERNAL
+        elif zyg in ("homozygous", "hemizygous"):  # spiked as 1/1
+            out[key] = BOTH
         else:
             out[key] = DE_NOVO if len(variants) == 1 else (PATERNAL if hets % 2 == 0 else MATERNAL)
             hets += 1

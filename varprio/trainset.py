@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from varprio import pipeline
 from varprio.benchmark import case_request, causal_key, donor_classifier
+from varprio.cohort import variant_key
 from varprio.features import featurize
 from varprio.inheritance import non_par_x
 from varprio.io.vcf import VcfReader
@@ -170,7 +171,7 @@ def with_synthetic_parents(table: pa.Table, case: dict, sex: str | None, seed: i
     """Candidate rows with the ``rel_*`` columns of two synthetic unaffected parents whose
     genotypes follow the case's mode (:func:`varprio.spike.parent_alt_counts`); their depth
     and GQ are the proband's."""
-    keys = _variant_keys(table)
+    keys = variant_key(table).to_numpy(zero_copy_only=False)
     origins = causal_origins(case["variants"], sex == "MALE")
     origin = np.array([origins.get(k, 0) for k in keys.tolist()], np.int8)
     alt = pc.fill_null(table["alt_count"], -1).to_numpy().astype(np.int16)
@@ -191,12 +192,6 @@ def with_synthetic_parents(table: pa.Table, case: dict, sex: str | None, seed: i
         flat = pa.array(values.astype(np.int8 if name == "rel_alt_count" else np.int32).ravel())
         table = table.append_column(name, pa.FixedSizeListArray.from_arrays(flat, 2))
     return table
-
-
-def _variant_keys(table: pa.Table) -> np.ndarray:
-    return pc.binary_join_element_wise(
-        table["chrom"], pc.cast(table["pos"], pa.string()), table["ref"], table["alt"], ":"
-    ).to_numpy(zero_copy_only=False)
 
 
 def causal_labels(table: pa.Table, case: dict) -> np.ndarray:
