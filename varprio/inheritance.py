@@ -108,19 +108,17 @@ class _Genotypes:
         self.on_mt = chrom == "chrM"
         self.male = sex == "MALE"
         self.family = family
-        k = len(family.relatives) if family else 0
-        self.rel = np.full((self.n, k), -1, np.int16)
-        if k and "rel_alt_count" in table.column_names:
-            self.rel = self._matrix(table, "rel_alt_count").astype(np.int16)
+        # relatives' genotypes (rows x relatives; -1 unknown), none without the rel_* columns
+        with_rel = family is not None and "rel_alt_count" in table.column_names
+        self.relatives = family.relatives if family is not None and with_rel else ()
+        self.k = len(self.relatives)
+        empty = np.full((self.n, 0), -1, np.int32)
+        self.rel = self._matrix(table, "rel_alt_count").astype(np.int16) if self.k else empty
+        self.rel_dp = self._matrix(table, "rel_dp") if self.k else empty
+        self.rel_ad_alt = self._matrix(table, "rel_ad_alt") if self.k else empty
+        if self.k:
             low = self._matrix(table, "rel_gq")
             self.rel[(low >= 0) & (low < MIN_GQ)] = -1
-            self.rel_dp = self._matrix(table, "rel_dp")
-            self.rel_ad_alt = self._matrix(table, "rel_ad_alt")
-        else:
-            k = 0
-            self.rel = np.full((self.n, 0), -1, np.int16)
-        self.k = k
-        self.relatives = family.relatives if family and k else ()
 
     def _matrix(self, table: pa.Table, name: str) -> np.ndarray:
         flat = pc.list_flatten(table[name]).to_numpy(zero_copy_only=False)
@@ -332,6 +330,11 @@ def _short(variant_id: str) -> str:
     return f"{chrom}:{pos} {ref}>{alt}"
 
 
+def _fitting(fits: dict[str, np.ndarray], allowed: dict[str, np.ndarray]) -> np.ndarray:
+    """Rows where some mode both fits the genotypes and is one of the gene's."""
+    return np.logical_or.reduce([fit & allowed[mode] for mode, fit in fits.items()])
+
+
 def assess(
     table: pa.Table,
     qualifying: np.ndarray,
@@ -382,18 +385,14 @@ def assess(
         "XLD": xld | ~known,
         "MT": mt | ~known,
     }
-    fits_gene = np.zeros(g.n, bool)
-    for mode, fit in fits.items():
-        fits_gene |= fit & allowed[mode]
+    fits_gene = _fitting(fits, allowed)
     alone = {  # the proband's genotype alone, as a singleton would be judged
         "AD": g.carried & ~g.on_mt,
         "AR": hom & ~g.on_x,
         "XLR": g.on_x & (g.carried if g.male else hom),
         "XLD": g.on_x & g.carried,
     }
-    fits_alone = np.zeros(g.n, bool)
-    for mode, fit in alone.items():
-        fits_alone |= fit & allowed[mode]
+    fits_alone = _fitting(alone, allowed)
 
     label = np.full(g.n, _CODE["compatible"], dtype=np.int8)
     het_rec = ~hom & ar & ~ad & ~(xl & g.on_x)
@@ -410,7 +409,7 @@ def assess(
         # a conflict only when no Mendelian mode at all fits (HPO's modes are incomplete: a
         # homozygote of carrier parents in a gene known only as dominant keeps its label)
         fits_any = np.logical_or.reduce(list(fits.values()))
-        label[~fits_gene & fits_alone & ~fits_any] = _CODE["segregation_conflict"]
+        label[fits_alone & ~fits_any] = _CODE["segregation_conflict"]
     factor = np.array(list(FIT_FACTOR.values()), np.float64)[label]
 
     words = _words(g, label, fits, allowed, rules, de_novo, partner, confirmed, cis_why)
