@@ -100,6 +100,7 @@ def test_ped_errors_are_one_line_with_the_line_number(tmp_path: Path) -> None:
         "fam kid dad mum 1 2\nfam kid 0 0 1 1": "line 2: individual kid appears twice",
         "fam kid kid mum 1 2": "line 1: individual kid is their own parent",
         "# nothing": "no individuals",
+        "fam kid dad mum 1 2\nfam dad 0 0 2 1": "dad is kid's father but has sex female",
     }
     for text, message in cases.items():
         ped = tmp_path / "bad.ped"

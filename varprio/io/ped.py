@@ -71,8 +71,8 @@ def read_ped(path: str | Path) -> dict[str, Individual]:
     Raises
     ------
     InputError
-        A line with fewer than 6 columns, a duplicate individual, or a parent that is the
-        individual itself.
+        A line with fewer than 6 columns, a duplicate individual, a parent that is the
+        individual itself, or a father recorded as female (a mother as male).
     """
     people: dict[str, Individual] = {}
     try:
@@ -106,6 +106,13 @@ def read_ped(path: str | Path) -> dict[str, Individual]:
         )
     if not people:
         raise InputError(f"{path}: no individuals; expected 6-column PED lines")
+    for person in people.values():
+        for parent, wrong in ((person.father, "FEMALE"), (person.mother, "MALE")):
+            if parent in people and people[parent].sex == wrong:
+                role = "father" if parent == person.father else "mother"
+                raise InputError(
+                    f"{path}: {parent} is {person.id}'s {role} but has sex {wrong.lower()}"
+                )
     return people
 
 
