@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from varprio.cohort import variant_key
-from varprio.io.ped import Family
+from varprio.io.ped import STATUS, Family
 
 #: Plain words for the mode-of-inheritance codes of ``hpo_diseases.inheritance_modes``.
 MODE_NAMES = {
@@ -166,9 +166,8 @@ def _family_rules(g: _Genotypes) -> dict[str, tuple[np.ndarray, list[str | None]
                     text = "carries it" if male else "is homozygous"
             if mode in ("XLR", "XLD"):
                 bad &= g.on_x
-            status = {True: "affected", False: "unaffected", None: "unknown-status"}[r.affected]
             for i in np.flatnonzero(bad & ok):
-                why[i] = f"{status} {r.role} {r.id} {text}"
+                why[i] = f"{STATUS[r.affected]} {r.role} {r.id} {text}"
             ok &= ~bad
         out[mode] = (ok, why)
     return out

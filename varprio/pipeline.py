@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from varprio.annotate import Annotator
 from varprio.cohort import COHORT_COLUMNS, add_cohort_columns
 from varprio.inheritance import XCalls
-from varprio.io.ped import Family, family_of, read_ped
+from varprio.io.ped import STATUS, Family, family_of, read_ped
 from varprio.io.phenotypes import read_patient_phenotype
 from varprio.io.vcf import VcfReader
 from varprio.kb.load import KnowledgeBase, default_kb_path
@@ -271,8 +271,8 @@ def run_case(res: Resources, req: CaseRequest, cohort: pa.Table | None = None) -
         )
     if family is not None:
         log.info("%s: family %s, relatives %s", sample, family.id, ", ".join(
-            f"{r.id} ({r.role}, {'affected' if r.affected else 'unaffected'})"
-            for r in family.relatives) or "none genotyped")  # fmt: skip
+            f"{r.id} ({r.role}, {STATUS[r.affected]})" for r in family.relatives
+        ) or "none genotyped")  # fmt: skip
     if (warning := x_calls.disagreement(sex)) is not None:
         log.warning("%s: sex given as %s, but %s", sample, sex.lower() if sex else sex, warning)
     if cohort is not None:

@@ -22,6 +22,8 @@ from varprio.errors import InputError, UsageError
 _SEX = {"1": "MALE", "2": "FEMALE"}
 _AFFECTED = {"2": True, "1": False, "0": None, "-9": None}
 UNKNOWN_PARENT = ("0", "", ".")
+#: Words for an affected status, in messages and reports.
+STATUS = {True: "affected", False: "unaffected", None: "status unknown"}
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow.compute as pc
 
 from varprio import __version__, model
-from varprio.io.ped import Family
+from varprio.io.ped import STATUS, Family
 from varprio.report import words
 from varprio.report.explain import CaseReport, GeneEvidence, TermEvidence, fit_factor
 from varprio.report.html_assets import CSS, JS
@@ -44,8 +44,7 @@ def _family(family: Family | None) -> str:
     """The Patient section's family line (empty without a PED)."""
     if family is None:
         return ""
-    status = {True: "affected", False: "unaffected", None: "status unknown"}
-    members = ", ".join(f"{r.id} ({r.role}, {status[r.affected]})" for r in family.relatives)
+    members = ", ".join(f"{r.id} ({r.role}, {STATUS[r.affected]})" for r in family.relatives)
     return f"<dt>Family</dt><dd>{e(family.id)}: {e(members or 'no relative genotyped')}</dd>\n"
 
 
