@@ -1,7 +1,7 @@
 """``varprio benchmark --trio``: does adding the family (PED) help, or at least not hurt?
 
 Each case is spiked into the background once, as the child.  Two unaffected parents are
-synthesised from the child's genotypes (:func:`varprio.spike.parent_alt_counts`: every
+synthesised from the child's genotypes (:func:`varprio.spike.synthetic_parents`: every
 background allele comes from one parent, 0.2 % are apparent de novo calls, and the causal
 variants follow the case's mode: one heterozygous variant de novo, two heterozygous ones
 from one parent each, a homozygous one from both, a male's X from his mother).  The same
@@ -31,9 +31,7 @@ from varprio.report.atomic import atomic_text
 from varprio.spike import (
     BENCHMARK_DE_NOVO_NOISE,
     Background,
-    causal_origins,
-    parent_alt_counts,
-    variant_draws,
+    synthetic_parents,
 )
 
 log = logging.getLogger(__name__)
@@ -73,10 +71,7 @@ def trio_text(child_vcf: str, case: dict, sex: str | None, seed: int) -> str:
     pos = np.array([int(r[1]) for r in recs])
     son_x = non_par_x(chrom, pos) & (sex == "MALE")
     keys = np.array([f"{r[0]}:{r[1]}:{r[3]}:{r[4]}" for r in recs])
-    origins = causal_origins(case["variants"], sex == "MALE")
-    origin = np.array([origins.get(k, 0) for k in keys.tolist()], np.int8)
-    draws = variant_draws(keys, seed)
-    father, mother = parent_alt_counts(np.maximum(alt, 0), son_x, origin, draws,
+    father, mother = synthetic_parents(keys, chrom, pos, alt, case["variants"], sex, seed,
                                        BENCHMARK_DE_NOVO_NOISE)  # fmt: skip
     out = head[:-1] + [head[-1] + "\tfather\tmother"]
     for i, r in enumerate(recs):

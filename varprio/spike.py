@@ -185,6 +185,27 @@ def parent_alt_counts(
     return father.astype(np.int8), mother.astype(np.int8)
 
 
+def synthetic_parents(
+    keys: np.ndarray,
+    chrom: np.ndarray,
+    pos: np.ndarray,
+    alt: np.ndarray,
+    variants: list[dict],
+    sex: str | None,
+    seed: int,
+    noise: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Father's and mother's ALT copies for each row of a proband (``keys``:
+    ``chrom:pos:REF:ALT``; ``alt``: the proband's copies, -1 unknown) whose causal
+    ``variants`` follow the case's mode; ``noise``: share of background calls made de novo."""
+    male = sex == "MALE"
+    origins = causal_origins(variants, male)
+    origin = np.array([origins.get(k, 0) for k in keys.tolist()], np.int8)
+    son_x = non_par_x(chrom, pos) & male
+    draws = variant_draws(keys, seed)
+    return parent_alt_counts(np.maximum(alt, 0), son_x, origin, draws, noise)
+
+
 def synthetic_family(sex: str | None) -> Family:
     """The PED family of a synthetic trio: the proband and two unaffected parents."""
     father = Relative("father", "father", "MALE", False)

@@ -38,16 +38,13 @@ from varprio import pipeline
 from varprio.benchmark import case_request, causal_key, donor_classifier
 from varprio.cohort import variant_key
 from varprio.features import featurize
-from varprio.inheritance import non_par_x
 from varprio.io.vcf import VcfReader
 from varprio.kb.sources.kgp import read_genotypes
 from varprio.spike import (
     TRAINING_DE_NOVO_NOISE,
     Background,
-    causal_origins,
-    parent_alt_counts,
     synthetic_family,
-    variant_draws,
+    synthetic_parents,
 )
 
 HARD_NEGATIVES = 150
@@ -169,16 +166,15 @@ def case_candidates(
 
 def with_synthetic_parents(table: pa.Table, case: dict, sex: str | None, seed: int) -> pa.Table:
     """Candidate rows with the ``rel_*`` columns of two synthetic unaffected parents whose
-    genotypes follow the case's mode (:func:`varprio.spike.parent_alt_counts`); their depth
+    genotypes follow the case's mode (:func:`varprio.spike.synthetic_parents`); their depth
     and GQ are the proband's."""
-    keys = variant_key(table).to_numpy(zero_copy_only=False)
-    origins = causal_origins(case["variants"], sex == "MALE")
-    origin = np.array([origins.get(k, 0) for k in keys.tolist()], np.int8)
-    alt = pc.fill_null(table["alt_count"], -1).to_numpy().astype(np.int16)
-    chrom = table["chrom"].to_numpy()
-    son_x = non_par_x(chrom, table["pos"].to_numpy()) & (sex == "MALE")
-    draws = variant_draws(keys, seed)
-    father, mother = parent_alt_counts(alt, son_x, origin, draws, TRAINING_DE_NOVO_NOISE)
+    father, mother = synthetic_parents(
+        variant_key(table).to_numpy(zero_copy_only=False),
+        table["chrom"].to_numpy(),
+        table["pos"].to_numpy(),
+        pc.fill_null(table["alt_count"], -1).to_numpy().astype(np.int16),
+        case["variants"], sex, seed, TRAINING_DE_NOVO_NOISE,
+    )  # fmt: skip
     dp = pc.fill_null(table["dp"], 30).to_numpy().astype(np.int32)
     gq = pc.fill_null(table["gq"], 50).to_numpy().astype(np.int32)
     counts = np.stack([father, mother], axis=1)
