@@ -84,6 +84,11 @@ def _write(path: Path, chunks: list[tuple[str, np.ndarray]], rng: np.random.Gene
         fh.write("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tSAMPLE1\n")
         for chrom, pos in chunks:
             fh.write("\n".join(_records(rng, chrom, pos)) + "\n")
+    _bgzip_and_index(plain, path)
+
+
+def _bgzip_and_index(plain: Path, path: Path) -> None:
+    """Compress ``plain`` to ``path`` (BGZF, removing ``plain``) and tabix-index it."""
     if shutil.which("bgzip"):
         subprocess.run(["bgzip", "-f", "-@", "2", str(plain)], check=True)
     else:
@@ -142,8 +147,7 @@ def make_trio(genome: Path, path: Path, seed: int) -> None:
                 ("0/1", "0/0") if rng.random() < 0.5 else ("0/0", "0/1"))  # fmt: skip
             sample = [het_field[p].format(d=int(dp) // 2, dp=dp, gq=gq) for p in parents]
             out.write(line + "\t" + "\t".join(sample) + "\n")
-    subprocess.run(["bgzip", "-f", "-@", "2", str(plain)], check=True)
-    pysam.tabix_index(str(path), preset="vcf", force=True)
+    _bgzip_and_index(plain, path)
     ped = "fam CHILD FATHER MOTHER 1 2\nfam FATHER 0 0 1 1\nfam MOTHER 0 0 2 1\n"
     path.with_name(path.name.replace(".vcf.gz", ".ped")).write_text(ped)
 
