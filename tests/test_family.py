@@ -219,6 +219,11 @@ def test_trio_benchmark_on_tiny_kb(tiny_kb: Path, tmp_path: Path) -> None:
     fits = {f for row in rows for f in row["causal_fit_trio"].split(",")}
     assert "segregation_conflict" not in fits, "the parents follow the case's mode"
     assert (out / "trio_summary.md").read_text().startswith("# varprio trio benchmark")
+    r = _run("benchmark", "--kb", str(tiny_kb), "--cases", str(train / "cases.jsonl"),
+             "--background", str(train / "background.vcf"), "--out", str(tmp_path / "x"),
+             "--trio", "--phenotype-noise", "0.3")  # fmt: skip
+    assert r.returncode == 2 and "--trio cannot be combined" in r.stderr
+    assert not (tmp_path / "x").exists()
 
 
 def test_synthetic_parents_follow_the_mode() -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from varprio.cli.common import KB_OPTION, command, errors_to_exit, main
+from varprio.errors import UsageError
 
 if TYPE_CHECKING:
     from varprio.pipeline import Resources
@@ -196,6 +197,9 @@ def benchmark(
     from varprio.benchmark import read_cases, run_benchmark
     from varprio.report.bench import write_benchmark
 
+    if trio and (peddy_dir is not None or noise_levels is not None):
+        raise UsageError("--trio cannot be combined with --ancestry-backgrounds or "
+                         "--phenotype-noise; run them separately")  # fmt: skip
     res = pipeline.load_resources(kb_path, command(), model_spec)
     chosen = read_cases(cases, n, per_gene, seed, split)
     if trio:
