@@ -135,13 +135,23 @@ class _Genotypes:
         return (self.alt == 1) & (self.ploidy == 2) & ~(self.on_x & self.male)
 
 
-def _family_rules(g: _Genotypes) -> dict[str, tuple[np.ndarray, list[str | None]]]:
-    """Per mode: rows the relatives allow, and for rejected rows the first reason."""
-    out: dict[str, tuple[np.ndarray, list[str | None]]] = {}
+@dataclass
+class _Rule:
+    """Rows one mode allows, and for rejected rows which relative rejects it (-1: none)."""
+
+    ok: np.ndarray
+    first: np.ndarray  # index into ``reasons``
+    reasons: list[str]  # one per relative: "unaffected father dad carries it"
+
+
+def _family_rules(g: _Genotypes) -> dict[str, _Rule]:
+    """Per mode: rows the relatives allow, and the first relative that rejects the others."""
+    out: dict[str, _Rule] = {}
     rel = g.rel
     for mode in ("AD", "AR", "XLR", "XLD"):
         ok = np.ones(g.n, bool)
-        why: list[str | None] = [None] * g.n
+        first = np.full(g.n, -1, np.int16)
+        reasons = []
         for j, r in enumerate(g.relatives):
             x = rel[:, j]
             male = r.sex == "MALE"
@@ -166,10 +176,10 @@ def _family_rules(g: _Genotypes) -> dict[str, tuple[np.ndarray, list[str | None]
                     text = "carries it" if male else "is homozygous"
             if mode in ("XLR", "XLD"):
                 bad &= g.on_x
-            for i in np.flatnonzero(bad & ok):
-                why[i] = f"{STATUS[r.affected]} {r.role} {r.id} {text}"
+            first[bad & ok] = j
+            reasons.append(f"{STATUS[r.affected]} {r.role} {r.id} {text}")
             ok &= ~bad
-        out[mode] = (ok, why)
+        out[mode] = _Rule(ok, first, reasons)
     return out
 
 
@@ -367,11 +377,11 @@ def assess(
     # proband genotype x family, per mode (a de novo variant passes the parents' checks of
     # the dominant modes by itself: unaffected parents without it)
     fits = {
-        "AD": g.carried & ~g.on_mt & rules["AD"][0],
-        "AR": hom & ~g.on_x & rules["AR"][0],
+        "AD": g.carried & ~g.on_mt & rules["AD"].ok,
+        "AR": hom & ~g.on_x & rules["AR"].ok,
         "ARch": g.het & has_partner & ~g.on_x,
-        "XLR": g.on_x & (g.carried if g.male else hom) & rules["XLR"][0],
-        "XLD": g.on_x & g.carried & rules["XLD"][0],
+        "XLR": g.on_x & (g.carried if g.male else hom) & rules["XLR"].ok,
+        "XLD": g.on_x & g.carried & rules["XLD"].ok,
         "MT": g.on_mt & g.carried,
     }
     if female:
@@ -430,7 +440,7 @@ def _words(
     label: np.ndarray,
     fits: dict[str, np.ndarray],
     allowed: dict[str, np.ndarray],
-    rules: dict[str, tuple[np.ndarray, list[str | None]]],
+    rules: dict[str, _Rule],
     de_novo: np.ndarray,
     partner: np.ndarray,
     confirmed: np.ndarray,
@@ -470,7 +480,9 @@ def _words(
             parts.append(f"no partner in trans: {cis_why[i]}")
         if label[i] == _CODE["segregation_conflict"]:
             rejected = [
-                f"{m} rejected: {rules[m][1][i]}" for m in rules if rules[m][1][i] and allowed[m][i]
+                f"{m} rejected: {rule.reasons[rule.first[i]]}"
+                for m, rule in rules.items()
+                if rule.first[i] >= 0 and allowed[m][i]
             ]
             parts.append("segregation conflict" + (f" ({'; '.join(rejected)})" if rejected else ""))
         elif not fitting:
