@@ -109,6 +109,18 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tiny_kb: Path, tmp_pa
     assert not [p for p in cut.iterdir() if p.name.endswith((".tmp", ".part"))]
 
 
+def test_resume_removes_temporaries_of_a_killed_run(tiny_kb: Path, tmp_path: Path) -> None:
+    """What a SIGKILL leaves half-written (an output's or a done marker's temporary) goes."""
+    man, out = manifest(tmp_path, 2), tmp_path / "out"
+    out.mkdir()
+    stale = [out / ".case00.variants.tsv.x1.tmp", out / "..case01.done.x2.tmp"]
+    for path in stale:
+        path.write_text("half")
+    r = subprocess.run(batch_cmd(tiny_kb, man, out, "--resume"), capture_output=True)
+    assert r.returncode == 0, r.stderr
+    assert not [p for p in stale if p.exists()]
+
+
 def run(kb: Path, *args: str):
     return CliRunner().invoke(main, [*args, "--kb", str(kb)])
 

@@ -342,7 +342,9 @@ def count_cohort(rows: list[Row], jobs: int) -> pa.Table:
 
 def _clean_stale(out_dir: Path, rows: list[Row]) -> None:
     """Remove temporary files and JSON parts an interrupted run left (no worker runs yet)."""
-    prefixes = tuple(f".{r.id}." for r in rows if SAFE_ID.match(r.id))
+    ids = [r.id for r in rows if SAFE_ID.match(r.id)]
+    # outputs' temporaries are ".<id>.<...>.tmp"; the hidden done markers' "..<id>.done.<...>.tmp"
+    prefixes = tuple(f".{i}." for i in ids) + tuple(f".{_marker(out_dir, i).name}." for i in ids)
     prefixes += (".summary.tsv.", ".results.jsonl.")
     for path in out_dir.glob(".*"):
         name = path.name
