@@ -16,6 +16,7 @@ from varprio.cli import main
 from varprio.errors import ModelError
 from varprio.features import FEATURE_COLUMNS
 from varprio.kb.fetch import sha256sum
+from varprio.lgbm import Booster
 from varprio.ranker import CARD_FILE, MODEL_FILE, LearnedRanker, default_model_dir, load_ranker
 from varprio.reasons import ordinal
 from varprio.report.pheval import max_ranks
@@ -54,6 +55,27 @@ def test_shipped_model_loads_and_names_itself() -> None:
     assert ranker.label.startswith("name=varprio-default;version=")
     assert ranker.label.endswith(f";sha256={digest}")
     assert (default_model_dir() / MODEL_FILE).stat().st_size < 2_000_000
+
+
+def test_c_api_predictions_equal_the_python_package_bit_for_bit() -> None:
+    lightgbm = pytest.importorskip("lightgbm")
+    text = (default_model_dir() / MODEL_FILE).read_text()
+    rng = np.random.default_rng(7)
+    matrix = (rng.random((2000, len(FEATURE_COLUMNS))) * 20).astype(np.float32)
+    matrix[rng.random(matrix.shape) < 0.2] = np.nan
+    ours, theirs = Booster(text), lightgbm.Booster(model_str=text)
+    assert np.array_equal(ours.predict(matrix), theirs.predict(matrix, num_threads=1))
+    assert np.array_equal(
+        ours.predict(matrix[:50], contrib=True),
+        theirs.predict(matrix[:50], pred_contrib=True, num_threads=1),
+    )
+
+
+def test_model_text_the_library_refuses_is_a_model_error(model_copy: Path) -> None:
+    (model_copy / MODEL_FILE).write_text("not a model\n")
+    _edit_card(model_copy, model_sha256=sha256sum(model_copy / MODEL_FILE))
+    with pytest.raises(ModelError, match="not a LightGBM model"):
+        LearnedRanker.load(model_copy)
 
 
 def test_model_with_another_feature_list_is_refused(model_copy: Path, tiny_kb: Path) -> None:

@@ -26,6 +26,7 @@ from varprio.errors import ModelError
 from varprio.features import FEATURE_COLUMNS, featurize
 from varprio.io.ped import Family
 from varprio.kb.fetch import sha256sum
+from varprio.lgbm import Booster, LightGBMError
 from varprio.reasons import reasons
 from varprio.schemas import SCHEMA_VERSION
 
@@ -131,7 +132,9 @@ def check_card(card: dict[str, Any], where: Path) -> None:
 class LearnedRanker:
     """A LightGBM ranking model with its card and calibration."""
 
-    def __init__(self, path: Path, booster: Any, card: dict[str, Any], cal: Calibration) -> None:
+    def __init__(
+        self, path: Path, booster: Booster, card: dict[str, Any], cal: Calibration
+    ) -> None:
         self.path, self.booster, self.card, self.calibration = path, booster, card, cal
         self.label = (
             f"name={card.get('name')};version={card.get('version')};sha256={card['model_sha256']}"
@@ -140,8 +143,6 @@ class LearnedRanker:
     @classmethod
     def load(cls, path: Path) -> LearnedRanker:
         """Load and check a model directory."""
-        import lightgbm
-
         start = time.perf_counter()
         card = _read_json(path / CARD_FILE)
         check_card(card, path / CARD_FILE)
@@ -152,8 +153,8 @@ class LearnedRanker:
         if digest != card.get("model_sha256"):
             raise ModelError(f"{text_path}: sha256 {digest[:12]}... differs from {CARD_FILE}")
         try:
-            booster = lightgbm.Booster(model_str=text_path.read_text())
-        except lightgbm.basic.LightGBMError as exc:
+            booster = Booster(text_path.read_text())
+        except LightGBMError as exc:
             raise ModelError(f"{text_path}: not a LightGBM model ({exc})") from exc
         if booster.num_feature() != len(FEATURE_COLUMNS):
             raise ModelError(f"{text_path}: {booster.num_feature()} features, "
@@ -166,14 +167,13 @@ class LearnedRanker:
         """Raw LightGBM scores (float64), single-threaded so results never vary."""
         if len(matrix) == 0:
             return np.zeros(0)
-        return np.asarray(self.booster.predict(matrix, num_threads=1), dtype=np.float64)
+        return self.booster.predict(matrix, num_threads=1)
 
     def contributions(self, matrix: np.ndarray) -> np.ndarray:
         """Per-feature contributions (SHAP values) to the raw score; last column: the bias."""
         if len(matrix) == 0:
             return np.zeros((0, len(FEATURE_COLUMNS) + 1))
-        out = self.booster.predict(matrix, pred_contrib=True, num_threads=1)
-        return np.asarray(out, dtype=np.float64)
+        return self.booster.predict(matrix, contrib=True, num_threads=1)
 
     def score_variants(
         self, candidates: pa.Table, sex: str | None, family: Family | None = None

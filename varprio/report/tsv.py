@@ -7,7 +7,10 @@ their shortest form, lists ``;``-joined, booleans ``yes``/``no``, missing values
 from __future__ import annotations
 
 import io
+import os
 import sys
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -33,41 +36,68 @@ def round_significant(values: np.ndarray, digits: int = SIGNIFICANT) -> np.ndarr
     return np.where(np.isfinite(out), out, x)
 
 
+def _clean(text: pa.Array) -> pa.Array:
+    """Strings ready to print: tabs and newlines blanked, empty and missing values ``.``."""
+    # A tab or newline inside a value would shift every later column.
+    text = pc.replace_substring_regex(text, r"[\t\r\n]", " ")
+    return pc.fill_null(pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text), MISSING)
+
+
 def _as_text(col: pa.ChunkedArray | pa.Array) -> pa.Array:
     """One column as strings, every value ready to print."""
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     t = arr.type
+    if arr.null_count == len(arr):
+        return pc.fill_null(pa.nulls(len(arr), pa.string()), MISSING)
     if pa.types.is_floating(t):
         values = arr.to_numpy(zero_copy_only=False)
         missing = np.isnan(values)
         text = pc.cast(pa.array(round_significant(values), mask=missing), pa.string())
+    elif pa.types.is_integer(t):
+        text = pc.cast(arr, pa.string())
     elif pa.types.is_list(t) or pa.types.is_large_list(t):
         text = pc.binary_join(pc.cast(arr, pa.list_(pa.string())), ";")
     elif pa.types.is_boolean(t):
         text = pc.if_else(arr, "yes", "no")
-    else:
-        # A tab or newline inside a value would shift every later column.
-        text = pc.replace_substring_regex(pc.cast(arr, pa.string()), r"[\t\r\n]", " ")
-    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    return pc.fill_null(text, MISSING)
+    else:  # few distinct values in most string columns: clean each distinct value once
+        codes = pc.dictionary_encode(pc.cast(arr, pa.string()))
+        return pc.fill_null(_clean(codes.dictionary).take(codes.indices), MISSING)
+    return _clean(text)
 
 
 #: Rows formatted and written at a time: bounds the memory of a genome's variant table.
 SLICE_ROWS = 50_000
+#: Slices formatted at once (Arrow's kernels and CSV writer release the GIL).
+THREADS = max(1, min(4, os.cpu_count() or 1))
+_OPTIONS = pacsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
+
+
+def _slice_text(part: pa.Table) -> bytes:
+    """The TSV rows of one slice of the table."""
+    text = pa.table([_as_text(part.column(i)) for i in range(part.num_columns)],
+                    names=part.column_names)  # fmt: skip
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(text, sink, write_options=_OPTIONS)  # C++ writer: no per-row Python
+    return cast(bytes, sink.getvalue().to_pybytes())
 
 
 def stream_tsv(table: pa.Table, provenance: Provenance, out: BinaryIO) -> None:
     """Write the whole TSV document to the binary stream ``out``, a slice of rows at a time."""
     lines = [*provenance.header_lines(), "\t".join(table.column_names)]
     out.write(("\n".join(lines) + "\n").encode())
-    options = pacsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
-    for start in range(0, table.num_rows, SLICE_ROWS):
-        part = table.slice(start, SLICE_ROWS)
-        text = pa.table([_as_text(part.column(i)) for i in range(part.num_columns)],
-                        names=part.column_names)  # fmt: skip
-        sink = pa.BufferOutputStream()
-        pacsv.write_csv(text, sink, write_options=options)  # C++ writer: no per-row Python
-        out.write(sink.getvalue().to_pybytes())
+    slices = (table.slice(start, SLICE_ROWS) for start in range(0, table.num_rows, SLICE_ROWS))
+    if table.num_rows <= SLICE_ROWS or THREADS == 1:
+        for part in slices:
+            out.write(_slice_text(part))
+        return
+    with ThreadPoolExecutor(THREADS) as pool:  # in order, at most 2 slices a thread in flight
+        pending: deque[Future[bytes]] = deque()
+        for part in slices:
+            pending.append(pool.submit(_slice_text, part))
+            if len(pending) >= 2 * THREADS:
+                out.write(pending.popleft().result())
+        while pending:
+            out.write(pending.popleft().result())
 
 
 def render(table: pa.Table, provenance: Provenance) -> str:
