@@ -17,7 +17,7 @@ from varprio.cohort import COHORT_COLUMNS, add_cohort_columns
 from varprio.inheritance import XCalls
 from varprio.io.ped import STATUS, Family, family_of, read_ped
 from varprio.io.phenotypes import read_patient_phenotype
-from varprio.io.vcf import VcfReader
+from varprio.io.vcf import VcfReader, prefetch
 from varprio.kb.load import KnowledgeBase, default_kb_path
 from varprio.kb.sources.hgnc import symbol_lookup
 from varprio.kb.sources.hpo import TABLE_NAMES
@@ -170,7 +170,7 @@ def annotated_candidates(
     ``x_calls`` counts the proband's chrX genotypes on the way (for the sex check).
     """
     parts = []
-    for batch in reader.batches():
+    for batch in prefetch(reader.batches()):  # the next batch is read while this one is joined
         if x_calls is not None:
             x_calls.add(batch)
         carried = batch.filter(pc.greater(batch["alt_count"], 0))

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from types import TracebackType
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -75,8 +75,12 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def prefetch(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """Produce the next chunk (read, decompress) in a thread while the caller parses this one."""
+T = TypeVar("T")
+
+
+def prefetch(chunks: Iterator[T]) -> Iterator[T]:
+    """Produce the next item (read, decompress, parse) in a thread while the caller uses this
+    one (Arrow's readers and kernels release the GIL)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         future = pool.submit(next, chunks, None)
         while (chunk := future.result()) is not None:
