@@ -66,12 +66,16 @@ def _with_outputs(
     )
 
 
-def learned_scores(scored: pa.Table, raw: np.ndarray) -> np.ndarray:
-    """``score`` of the learned ranker: logistic of the raw score, 0 for BA1-common variants
-    (highest population AF of the knowledge base, ``max_pop_af``, else 1000 Genomes)."""
+def ba1_common(scored: pa.Table) -> np.ndarray:
+    """Rows that are BA1-common: highest population AF of the knowledge base (``max_pop_af``,
+    else 1000 Genomes) at least :data:`BA1_AF`."""
     af = "max_pop_af" if "max_pop_af" in scored.column_names else "kgp_af_grpmax"
-    common = pc.fill_null(pc.greater_equal(scored[af], BA1_AF), False)
-    return np.where(common.to_numpy(zero_copy_only=False), 0.0, 1.0 / (1.0 + np.exp(-raw)))
+    return pc.fill_null(pc.greater_equal(scored[af], BA1_AF), False).to_numpy(zero_copy_only=False)
+
+
+def learned_scores(scored: pa.Table, raw: np.ndarray) -> np.ndarray:
+    """``score`` of the learned ranker: logistic of the raw score, 0 for BA1-common variants."""
+    return np.where(ba1_common(scored), 0.0, 1.0 / (1.0 + np.exp(-raw)))
 
 
 class TransparentRanker:
@@ -180,7 +184,9 @@ class LearnedRanker:
     ) -> pa.Table:
         """Add transparent columns, ``score``, ``probability`` and ``reasons``."""
         scored, matrix = featurize(candidates, sex, family)
-        raw = self.raw_scores(matrix)
+        raw = np.zeros(scored.num_rows)
+        scoring = np.flatnonzero(~ba1_common(scored))  # common variants score 0 whatever the model
+        raw[scoring] = self.raw_scores(matrix[scoring])
         return _with_outputs(scored, *self._finish(scored, matrix, raw))
 
     def _finish(

@@ -43,14 +43,16 @@ class Regions:
     @classmethod
     def from_table(cls, table: pa.Table) -> Regions:
         """Load from :meth:`to_table`'s layout (sorted by contig, then start)."""
-        chrom = table["chrom"].to_numpy(zero_copy_only=False)
+        chrom = pc.dictionary_encode(table["chrom"]).combine_chunks()
+        codes = chrom.indices.to_numpy()
+        names = chrom.dictionary.to_pylist()
         start = table["start"].to_numpy().astype(np.int64)
         end = table["end"].to_numpy().astype(np.int64)
-        names, first = np.unique(chrom, return_index=True)
-        bounds = np.append(np.sort(first), len(chrom))
+        bounds = np.concatenate([[0], np.flatnonzero(np.diff(codes)) + 1, [len(codes)]])
         starts, ends = {}, {}
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-            starts[str(chrom[a])], ends[str(chrom[a])] = start[a:b], end[a:b]
+            name = names[codes[a]]
+            starts[name], ends[name] = start[a:b], end[a:b]
         return cls(starts, ends)
 
     def to_table(self) -> pa.Table:

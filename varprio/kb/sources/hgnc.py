@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from varprio.errors import InputError
 
@@ -57,11 +58,13 @@ def build_hgnc_table(path: Path) -> pa.Table:
 
 def symbol_lookup(hgnc: pa.Table) -> dict[str, str]:
     """Map approved, previous and alias symbols to HGNC IDs (approved symbols win)."""
-    ids = hgnc.column("hgnc_id").to_pylist()
-    lookup: dict[str, str] = {}
-    for col in ("alias_symbol", "prev_symbol"):
-        for hid, names in zip(ids, hgnc.column(col).to_pylist(), strict=False):
-            for n in names:
-                lookup[n] = hid
-    lookup.update(zip(hgnc.column("symbol").to_pylist(), ids, strict=False))
-    return lookup
+    ids = hgnc.column("hgnc_id").combine_chunks()
+    keys, values = [], []
+    for col in ("alias_symbol", "prev_symbol"):  # later entries overwrite earlier ones
+        names = hgnc.column(col).combine_chunks()
+        keys.append(pc.list_flatten(names))
+        values.append(ids.take(pc.list_parent_indices(names)))
+    keys.append(hgnc.column("symbol").combine_chunks())
+    values.append(ids)
+    return dict(zip(pa.concat_arrays(keys).to_pylist(), pa.concat_arrays(values).to_pylist(),
+                    strict=True))  # fmt: skip
