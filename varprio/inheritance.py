@@ -466,9 +466,18 @@ def _words(
         (de_novo != None)  # noqa: E711  (object arrays: elementwise)
         | (partner != None)  # noqa: E711
         | (cis_why != None)  # noqa: E711
-        | (label == _CODE["segregation_conflict"])
     )
-    for i in np.flatnonzero(special):
+    conflict = label == _CODE["segregation_conflict"]
+    rows = np.flatnonzero(special & ~conflict)
+    if rows.size:
+        fit_words = np.array([None] + [
+            "fits " + ", ".join(_MODE_WORDS[m] for bit, m in enumerate(modes) if c >> bit & 1)
+            for c in range(1, 1 << len(modes))
+        ], dtype=object)  # fmt: skip
+        out[rows] = _spelt_out(
+            rows, fit_words[mask[rows]], label, de_novo, partner, confirmed, cis_why
+        )
+    for i in np.flatnonzero(conflict):  # rare: say which relative rejects which mode
         parts = [f"de novo ({de_novo[i]} confidence)"] if de_novo[i] else []
         fitting = [m for m in modes if fits[m][i] and allowed[m][i]]
         if fitting:
@@ -478,17 +487,54 @@ def _words(
             parts.append(f"partner {_short(partner[i])} ({how})")
         elif cis_why[i]:
             parts.append(f"no partner in trans: {cis_why[i]}")
-        if label[i] == _CODE["segregation_conflict"]:
-            rejected = [
-                f"{m} rejected: {rule.reasons[rule.first[i]]}"
-                for m, rule in rules.items()
-                if rule.first[i] >= 0 and allowed[m][i]
-            ]
-            parts.append("segregation conflict" + (f" ({'; '.join(rejected)})" if rejected else ""))
-        elif not fitting:
-            parts.append(LABELS[label[i]].replace("_", " "))
+        rejected = [
+            f"{m} rejected: {rule.reasons[rule.first[i]]}"
+            for m, rule in rules.items()
+            if rule.first[i] >= 0 and allowed[m][i]
+        ]
+        parts.append("segregation conflict" + (f" ({'; '.join(rejected)})" if rejected else ""))
         out[i] = "; ".join(parts)
     return out
+
+
+_LABEL_WORDS = np.array([label.replace("_", " ") for label in LABELS], dtype=object)
+
+
+def _spelt_out(
+    rows: np.ndarray,
+    fit_words: np.ndarray,
+    label: np.ndarray,
+    de_novo: np.ndarray,
+    partner: np.ndarray,
+    confirmed: np.ndarray,
+    cis_why: np.ndarray,
+) -> np.ndarray:
+    """Words of rows with a de novo call, a partner or a reason for none (no conflict):
+    de novo; fitting modes; partner (or why none); the label when no mode fits."""
+
+    def text(values: np.ndarray) -> pa.Array:
+        arr = pa.array(values, pa.string())
+        return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+
+    short = pc.replace_substring_regex(
+        text(partner[rows]), r"^([^:]*):([^:]*):([^:]*):(.*)$", r"\1:\2 \3>\4"
+    )
+    how = np.where(confirmed[rows], "in trans", "phase unknown")
+    parts = [
+        pc.binary_join_element_wise("de novo (", text(de_novo[rows]), " confidence)", ""),
+        text(fit_words),
+        pc.coalesce(
+            pc.binary_join_element_wise("partner ", short, " (", pa.array(how), ")", ""),
+            pc.binary_join_element_wise("no partner in trans: ", text(cis_why[rows]), ""),
+        ),
+        pc.if_else(
+            pa.array(fit_words == None),  # noqa: E711
+            pa.array(_LABEL_WORDS[label[rows]], pa.string()),
+            pa.scalar(None, pa.string()),
+        ),
+    ]
+    joined = pc.binary_join_element_wise(*parts, "; ", null_handling="skip")
+    return np.array(joined.to_pylist(), dtype=object)
 
 
 # ----- proband sex against the X chromosome -----

@@ -3,11 +3,26 @@ their best variant."""
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from varprio.contigs import chrom_ranks
+
+#: Columns reordered at once (Arrow's take releases the GIL); below MIN_ROWS, one thread.
+THREADS, MIN_ROWS = max(1, min(4, os.cpu_count() or 1)), 50_000
+
+
+def take_rows(table: pa.Table, indices: pa.Array) -> pa.Table:
+    """``table.take(indices)``, the columns shared out between threads on large tables."""
+    if table.num_rows < MIN_ROWS or THREADS == 1:
+        return table.take(indices)
+    with ThreadPoolExecutor(THREADS) as pool:
+        columns = list(pool.map(lambda column: column.take(indices), table.columns))
+    return pa.Table.from_arrays(columns, schema=table.schema)
 
 
 def rank_variants(scored: pa.Table) -> pa.Table:
@@ -28,7 +43,7 @@ def rank_variants(scored: pa.Table) -> pa.Table:
             ("alt", "ascending"),
         ],
     )
-    out = scored.take(order)
+    out = take_rows(scored, order)
     return out.append_column("rank", pa.array(np.arange(1, out.num_rows + 1, dtype=np.int32)))
 
 
