@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from varprio.consequence import GeneModel
+from varprio.consequence import RANK, SEVERITY, GeneModel
 from varprio.consequence import annotate as consequence_annotate
 from varprio.kb.load import KnowledgeBase
 from varprio.kb.sources.kgp import PREFIX as KGP
@@ -32,6 +32,13 @@ KB_COLUMNS: dict[str, pa.DataType] = {
     "constraint_loeuf": pa.float32(), "constraint_pli": pa.float32(),
     "constraint_mis_z": pa.float32(),
 }  # fmt: skip
+#: Terms the gene models give where the reference sequence would tell more (see
+#: ``varprio.consequence``): the input VCF's own annotation replaces them.
+COARSE_TERMS = ("coding_sequence_variant", "stop_lost", "start_lost", "protein_altering_variant",
+                "sequence_variant")  # fmt: skip
+#: ``consequence_source`` of the gene models' terms (the column's default; a FASTA-exact
+#: consequence step sets its own value before :func:`with_input_annotations` runs).
+GENE_MODELS = "gene_models"
 #: Population AF columns whose highest value is ``max_pop_af`` (the frequency model's input).
 POP_AF_COLUMNS = ("gnomad_grpmax_af", "gnomad_faf95_max", f"{KGP}_af_grpmax")
 
@@ -88,8 +95,11 @@ class Annotator:
     @classmethod
     def from_kb(cls, kb: KnowledgeBase, hgnc_by_symbol: dict[str, str]) -> Annotator:
         """Load gene models and frequency tables from ``kb``."""
+        seqs = "gene_models/cds_sequences"  # optional: built from a reference FASTA
         genes = GeneModel.from_tables(
-            kb.table("gene_models/transcripts"), kb.table("gene_models/exons")
+            kb.table("gene_models/transcripts"),
+            kb.table("gene_models/exons"),
+            kb.table(seqs) if kb.has(seqs) else None,
         )
         freq = kb.table("frequencies/kgp")
         keys = variant_keys(freq["chrom"], freq["pos"], freq["ref"], freq["alt"])
@@ -105,14 +115,16 @@ class Annotator:
             self.genes, table["chrom"], table["pos"], table["ref"], table["alt"]
         )
         rows = table.take(csq["variant_index"])
-        for name in ("gene", "gene_id", "transcript_id", "consequence", "impact", "exon"):
+        for name in ("gene", "gene_id", "transcript_id", "consequence", "impact", "exon",
+                     "hgvs_c", "hgvs_p", "consequence_source"):  # fmt: skip
             rows = rows.append_column(name, csq[name])
         rows = rows.append_column("hgnc_id", self._hgnc_ids(rows["gene"]))
         keys = variant_keys(rows["chrom"], rows["pos"], rows["ref"], rows["alt"])
         hit = pc.index_in(keys, value_set=self.freq_keys)
         for name in FREQUENCY_COLUMNS:
             rows = rows.append_column(name, self.freq[name].take(hit))
-        return self._kb_columns(table, csq["variant_index"], rows)
+        rows = self._kb_columns(table, csq["variant_index"], rows)
+        return with_input_annotations(rows)
 
     def _kb_columns(self, table: pa.Table, index: pa.ChunkedArray, rows: pa.Table) -> pa.Table:
         """Append :data:`KB_COLUMNS` (variant-level, then gene-level) and ``max_pop_af``."""
@@ -134,3 +146,94 @@ class Annotator:
         uniq = pc.unique(genes).to_pylist()
         lookup = pa.array([self.hgnc_by_symbol.get(g) if g else None for g in uniq], pa.string())
         return lookup.take(pc.index_in(genes, value_set=pa.array(uniq, pa.string())))
+
+
+def with_input_annotations(rows: pa.Table) -> pa.Table:
+    """Use the input VCF's VEP/SnpEff annotations (``vcf_*`` columns) beside the KB's.
+
+    Adds ``consequence_source`` (``gene_models`` unless already set, ``vep`` or ``snpeff``
+    where the input's term replaced a coarse one), ``hgvs_c``/``hgvs_p`` when absent, and
+    ``frequency_source`` (``vep`` where ``gnomad_af`` or ``max_pop_af`` came from the VCF,
+    ``kb`` where the knowledge base had a frequency, else null); drops the ``vcf_*`` columns.
+    """
+    if "consequence_source" not in rows.column_names:
+        rows = rows.append_column("consequence_source", _constant(GENE_MODELS, rows.num_rows))
+    for name in ("hgvs_c", "hgvs_p"):
+        if name not in rows.column_names:
+            rows = rows.append_column(name, pa.nulls(rows.num_rows, pa.string()))
+    filled = np.zeros(rows.num_rows, bool)
+    if "vcf_annotations" in rows.column_names:
+        rows = _refine_consequences(rows)
+        rows, filled = _fill_frequencies(rows)
+    known = [rows[c].is_valid() for c in ("gnomad_af", "max_pop_af", f"{KGP}_af")]
+    from_kb = np.logical_or.reduce([k.to_numpy(zero_copy_only=False) for k in known])
+    kb = pc.if_else(pa.array(from_kb), "kb", pa.scalar(None, pa.string()))
+    rows = rows.append_column("frequency_source", pc.if_else(pa.array(filled), "vep", kb))
+    return rows.drop_columns([c for c in rows.column_names if c.startswith("vcf_")])
+
+
+def _constant(value: str, n: int) -> pa.Array:
+    return pa.array(np.full(n, value, object), pa.string())
+
+
+def _unversioned(ids: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """Ensembl IDs without their ``.version`` suffix."""
+    return pc.replace_substring_regex(ids, r"\.[0-9]+$", "")
+
+
+def _matching_entries(rows: pa.Table) -> pa.StructArray:
+    """Per row, the input's entry for the row's gene (by Ensembl gene ID, else symbol)."""
+    lists = rows["vcf_annotations"].combine_chunks()
+    flat = pc.list_flatten(lists)
+    owner = pc.cast(pc.list_parent_indices(lists), pa.string())
+    ids = pc.cast(pa.array(np.arange(rows.num_rows)), pa.string())
+    hit = None
+    for ours, theirs in (("gene_id", "gene_id"), ("gene", "gene")):
+        keys = pc.binary_join_element_wise(owner, _unversioned(flat.field(theirs)), ":")
+        wanted = pc.binary_join_element_wise(ids, _unversioned(rows[ours].combine_chunks()), ":")
+        found = pc.index_in(wanted, value_set=keys)
+        hit = found if hit is None else pc.coalesce(hit, found)
+    return flat.take(hit)
+
+
+def _refine_consequences(rows: pa.Table) -> pa.Table:
+    """Take the input's consequence, impact, transcript and exon where ours is coarse; fill
+    null HGVS from the input's entry on the same transcript."""
+    entry = _matching_entries(rows)
+    term = entry.field("consequence")
+    rank = pc.index_in(term, value_set=pa.array(SEVERITY[: RANK["coding_sequence_variant"] + 1]))
+    wins = pc.and_(
+        pc.and_(pc.is_in(rows["consequence"], value_set=pa.array(COARSE_TERMS)), rank.is_valid()),
+        pc.and_(pc.not_equal(term, rows["consequence"]),
+                pc.equal(rows["consequence_source"], GENE_MODELS)),
+    )  # fmt: skip
+    wins = pc.fill_null(wins, False)
+    moved = pc.and_(wins, pc.not_equal(entry.field("transcript_id"), rows["transcript_id"]))
+    new = {
+        "consequence": pc.if_else(wins, term, rows["consequence"]),
+        "impact": pc.if_else(wins, entry.field("impact"), rows["impact"]),
+        "transcript_id": pc.if_else(wins, entry.field("transcript_id"), rows["transcript_id"]),
+        "exon": pc.if_else(pc.fill_null(moved, False), entry.field("exon"), rows["exon"]),
+        "consequence_source": pc.if_else(wins, rows["vcf_source"], rows["consequence_source"]),
+    }
+    for name, values in new.items():
+        rows = rows.set_column(rows.schema.get_field_index(name), name, values)
+    same = pc.equal(_unversioned(entry.field("transcript_id")), _unversioned(rows["transcript_id"]))
+    for name in ("hgvs_c", "hgvs_p"):
+        theirs = pc.if_else(pc.fill_null(same, False), entry.field(name), None)
+        rows = rows.set_column(
+            rows.schema.get_field_index(name), name, pc.coalesce(rows[name], theirs)
+        )
+    return rows
+
+
+def _fill_frequencies(rows: pa.Table) -> tuple[pa.Table, np.ndarray]:
+    """Fill null ``gnomad_af`` and ``max_pop_af`` from VEP's gnomAD AF and MAX_AF; return the
+    table and which rows were filled."""
+    filled = np.zeros(rows.num_rows, bool)
+    for ours, theirs in (("gnomad_af", "vcf_gnomad_af"), ("max_pop_af", "vcf_max_af")):
+        add = pc.and_(rows[ours].is_null(), rows[theirs].is_valid())
+        filled |= add.to_numpy(zero_copy_only=False)
+        values = pc.cast(pc.coalesce(rows[ours], rows[theirs]), pa.float32())
+        rows = rows.set_column(rows.schema.get_field_index(ours), ours, values)
+    return rows, filled

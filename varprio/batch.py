@@ -381,6 +381,7 @@ def run_batch(
     vcf_dir: Path | None = None,
     phenotype_only: bool = False,
     drop_unknown_terms: bool = False,
+    vcf_annotations: bool = True,
 ) -> int:
     """Run every row, write ``summary.tsv``; return the number of failed rows.
 
@@ -396,6 +397,8 @@ def run_batch(
         Rank diseases and genes by phenotype alone (``varprio phenotype`` per row; no VCF).
     drop_unknown_terms
         Drop HPO IDs the ontology does not know, with a warning, instead of failing the row.
+    vcf_annotations
+        Use the VCFs' own VEP CSQ / SnpEff ANN annotations (``CaseRequest.vcf_annotations``).
     """
     global _RESOURCES, _COHORT
     if phenotype_only:
@@ -406,6 +409,7 @@ def run_batch(
     for row in rows:
         if row.request is not None:
             row.request.drop_unknown_terms = drop_unknown_terms
+            row.request.vcf_annotations = vcf_annotations
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -17,16 +17,23 @@ Choices made without a reference sequence:
   (the start codon is intact); one at an exon/intron junction is ``splice_region_variant``;
 * symbolic alleles (``<DEL>``, ``*``) cover their REF span and count as ``coding_sequence_variant``
   in the CDS.
+
+With CDS sequences (``gene_models/cds_sequences``, built from a reference FASTA),
+:mod:`varprio.coding` gives exact terms (missense, stop_gained, ...) that replace the coarse
+CDS, start and stop codon ones before the most severe term is chosen, and ``hgvs_c``/``hgvs_p``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+if TYPE_CHECKING:  # varprio.coding (and pandas) load only with a FASTA-built KB
+    from varprio.coding import CodingModel
 
 #: Sequence Ontology consequence terms, most to least severe (Ensembl VEP order).
 # fmt: off
@@ -80,8 +87,19 @@ OUTPUT = pa.schema(
         ("consequence", pa.string()),
         ("impact", pa.string()),
         ("exon", pa.string()),
+        ("hgvs_c", pa.string()),  # null without CDS sequences
+        ("hgvs_p", pa.string()),
+        ("consequence_source", pa.string()),  # SOURCES: exact (FASTA) or gene models only
     ]
 )
+#: ``consequence_source`` values: the gene models alone, or exact with the CDS sequences.
+GENE_MODELS, FASTA = "gene_models", "fasta"
+_TERMS = pa.array(SEVERITY, pa.string())
+_IMPACTS = pa.array([IMPACT[t] for t in SEVERITY], pa.string())
+#: Codes replaced by an exact coding term when one is known.
+_CODING = (_CDS, RANK["start_lost"], RANK["stop_lost"])
+#: Pairs given exact terms and HGVS: coarse term at least as severe as a 3' UTR variant.
+_EXACT_MAX = RANK["3_prime_UTR_variant"]
 
 
 @dataclass(frozen=True)
@@ -138,36 +156,38 @@ def _code(name: str) -> np.int16:
 class GeneModel:
     """Transcripts with their feature interval families, ready for :func:`annotate`."""
 
-    chroms: pd.Index
+    chroms: pa.Array  # contig names; a transcript's contig code is its index here
     tx_start: np.ndarray  # keyed by chromosome: chrom * 2**31 + doubled flank start
     tx_end: np.ndarray
     tx_reach: np.ndarray
-    gene: np.ndarray
-    gene_id: np.ndarray
-    transcript_id: np.ndarray
+    gene: pa.Array
+    gene_id: pa.Array
+    transcript_id: pa.Array
     gene_code: np.ndarray
     mane: np.ndarray
     n_exons: np.ndarray
     families: tuple[_Family, ...]
+    coding: CodingModel | None = None
 
     @classmethod
-    def from_tables(cls, transcripts: pa.Table, exons: pa.Table) -> GeneModel:
-        """Build from TRANSCRIPTS and EXONS tables (see ``varprio.schemas``)."""
-        tx = {
-            n: transcripts.column(n).to_numpy(zero_copy_only=False)
-            for n in transcripts.schema.names
-        }
-        chroms = pd.Index(np.unique(tx["chrom"].astype(str)))
-        code = chroms.get_indexer(tx["chrom"]).astype(np.int64)
-        start = tx["start"].astype(np.int64)
-        end = tx["end"].astype(np.int64)
+    def from_tables(
+        cls, transcripts: pa.Table, exons: pa.Table, sequences: pa.Table | None = None
+    ) -> GeneModel:
+        """Build from TRANSCRIPTS and EXONS tables (see ``varprio.schemas``) and optionally
+        ``gene_models/cds_sequences`` (see ``varprio.kb.sources.fasta``)."""
+        chrom = pc.cast(transcripts.column("chrom"), pa.string()).combine_chunks()
+        chroms = pc.unique(chrom).sort()
+        code = pc.index_in(chrom, value_set=chroms).to_numpy().astype(np.int64)
+        start = transcripts.column("start").to_numpy().astype(np.int64)
+        end = transcripts.column("end").to_numpy().astype(np.int64)
         order = np.lexsort((start, code))
-        tx = {k: v[order] for k, v in tx.items()}
+        tx = transcripts.take(pa.array(order)).combine_chunks()
         code, start, end = code[order], start[order], end[order]
-        plus = tx["strand"] == "+"
-        cds0 = pd.array(tx["cds_start"], dtype="Int64").fillna(-1).to_numpy(np.int64)
-        cds1 = pd.array(tx["cds_end"], dtype="Int64").fillna(-1).to_numpy(np.int64)
-        ex = _sorted_exons(exons, tx["transcript_id"])
+        plus = (pc.equal(tx.column("strand"), "+")).to_numpy(zero_copy_only=False)
+        cds0, cds1 = (pc.fill_null(tx.column(c), -1).to_numpy().astype(np.int64)
+                      for c in ("cds_start", "cds_end"))  # fmt: skip
+        ids = tx.column("transcript_id").combine_chunks()
+        ex = _sorted_exons(exons, ids)
         n_exons = np.bincount(ex["t"], minlength=len(start))
         t_all = np.arange(len(start), dtype=np.int64)
         families = (
@@ -176,33 +196,46 @@ class GeneModel:
             *_codons(t_all, plus, cds0, cds1),
             _flanks(t_all, plus, start, end),
         )
-        gene_key = (
-            pd.Series(tx["gene_id"])
-            .fillna(pd.Series(tx["gene"]))
-            .fillna(pd.Series(tx["transcript_id"]))
-        )
-        gene_sort = pd.Series(tx["gene"]).fillna("").astype(str) + "\t" + gene_key.astype(str)
-        gene_code = pd.factorize(gene_sort, sort=True)[0]
+        gene = tx.column("gene").combine_chunks()
         fstart = code * _SHIFT + 2 * np.maximum(start - FLANK, 1)
         fend = code * _SHIFT + 2 * (end + FLANK)
+        coding = None
+        if sequences is not None:
+            from varprio.coding import CodingModel
+
+            names = (ids.to_numpy(zero_copy_only=False), chroms.take(pa.array(code)).to_numpy(
+                zero_copy_only=False))  # fmt: skip
+            coding = CodingModel.build(ex, plus, (cds0, cds1), names, sequences)
         return cls(
             chroms,
             fstart,
             fend,
             np.maximum.accumulate(fend) if len(fend) else fend,
-            tx["gene"],
-            tx["gene_id"],
-            tx["transcript_id"],
-            gene_code,
-            tx["is_mane_select"].astype(bool),
+            gene,
+            tx.column("gene_id").combine_chunks(),
+            ids,
+            _gene_codes(gene, tx.column("gene_id").combine_chunks(), ids),
+            pc.fill_null(tx.column("is_mane_select"), False).to_numpy(zero_copy_only=False),
             n_exons,
             families,
+            coding,
         )
 
 
-def _sorted_exons(exons: pa.Table, tx_ids: np.ndarray) -> dict[str, np.ndarray]:
+def _gene_codes(gene: pa.Array, gene_id: pa.Array, transcript_id: pa.Array) -> np.ndarray:
+    """A code per transcript, equal within a gene, ordered by (symbol, gene ID)."""
+    key = pc.binary_join_element_wise(
+        pc.fill_null(gene, ""), pc.coalesce(gene_id, gene, transcript_id), "\t"
+    )
+    enc = pc.dictionary_encode(key)
+    rank = np.empty(len(enc.dictionary), np.int64)
+    rank[pc.sort_indices(enc.dictionary).to_numpy()] = np.arange(len(enc.dictionary))
+    return rank[enc.indices.to_numpy()]
+
+
+def _sorted_exons(exons: pa.Table, tx_ids: pa.Array) -> dict[str, np.ndarray]:
     """Exon arrays with their transcript index ``t``, sorted by (t, start)."""
-    found = pc.index_in(exons.column("transcript_id"), value_set=pa.array(tx_ids, pa.string()))
+    found = pc.index_in(exons.column("transcript_id"), value_set=tx_ids)
     t = found.fill_null(-1).to_numpy()
     s = exons.column("start").to_numpy().astype(np.int64)
     e = exons.column("end").to_numpy().astype(np.int64)
@@ -333,9 +366,11 @@ def _alleles(pos: np.ndarray, ref: pa.Array, alt: pa.Array) -> tuple[np.ndarray,
 
 def _best_per_pair(
     model: GeneModel, t: np.ndarray, qa: np.ndarray, qb: np.ndarray, cds: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Most severe rank and exon range (min, max) of every (variant, transcript) pair."""
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
+    """Most severe rank, the same without CDS/codon parts (only with CDS sequences: None
+    otherwise), and exon range (min, max) of every (variant, transcript) pair."""
     best = np.full(len(t), _NONE, np.int16)
+    other = best.copy() if model.coding is not None else None
     ex_min = np.full(len(t), np.iinfo(np.int32).max, np.int32)
     ex_max = np.zeros(len(t), np.int32)
     fa, fb = t * _SHIFT + qa, t * _SHIFT + qb
@@ -343,51 +378,109 @@ def _best_per_pair(
         p, i = _overlaps(fam.start, fam.reach, fam.end, fa, fb)
         code = np.where(fam.code[i] == _CDS, cds[p], fam.code[i])
         np.minimum.at(best, p, code)
+        if other is not None:
+            keep = ~np.isin(fam.code[i], _CODING)
+            np.minimum.at(other, p[keep], code[keep])
         exonic = fam.exon[i] > 0
         np.minimum.at(ex_min, p[exonic], fam.exon[i][exonic])
         np.maximum.at(ex_max, p[exonic], fam.exon[i][exonic])
-    return best, ex_min, ex_max
+    return best, other, ex_min, ex_max
+
+
+def _exact_terms(
+    model: GeneModel,
+    v: np.ndarray,
+    t: np.ndarray,
+    best: np.ndarray,
+    other: np.ndarray | None,
+    variants: tuple[np.ndarray, pa.Array, pa.Array],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Ranks with exact coding terms, ``hgvs_c``, ``hgvs_p`` and whether the term is exact,
+    of each pair."""
+    hgvs_c, hgvs_p = np.full(len(t), None, object), np.full(len(t), None, object)
+    exact_term = np.zeros(len(t), bool)
+    if model.coding is None or other is None:
+        return best, hgvs_c, hgvs_p, exact_term
+    from varprio.coding import exact
+
+    sel = np.flatnonzero((best <= _EXACT_MAX) & (model.coding.c1[t] > 0))
+    pos, ref, alt = variants
+    vs = v[sel]
+    ref_s = ref.take(pa.array(vs)).to_numpy(zero_copy_only=False)
+    alt_s = alt.take(pa.array(vs)).to_numpy(zero_copy_only=False)
+    term, c, hgvs_p[sel] = exact(model.coding, t[sel], pos[vs], ref_s, alt_s)
+    known = term != None  # noqa: E711
+    ranks = np.array([RANK[x] for x in term[known]], np.int16)
+    best = best.copy()
+    best[sel[known]] = np.minimum(other[sel[known]], ranks)
+    exact_term[sel[known]] = True
+    ids = model.transcript_id.take(pa.array(t[sel])).to_numpy(zero_copy_only=False).astype(object)
+    hgvs_c[sel] = np.where(c != None, ids + ":c." + c.astype(str), None)  # noqa: E711
+    return best, hgvs_c, hgvs_p, exact_term
+
+
+def _exon_labels(ex_min: np.ndarray, ex_max: np.ndarray, n_exons: np.ndarray) -> pa.Array:
+    """``3/10`` or ``3-4/10`` (exons overlapped / of the transcript); null outside exons."""
+    lo, hi, of = (pc.cast(pa.array(x), pa.string()) for x in (ex_min, ex_max, n_exons))
+    span = pc.if_else(pa.array(ex_min != ex_max), pc.binary_join_element_wise(lo, hi, "-"), lo)
+    return pc.if_else(
+        pa.array(ex_max > 0),
+        pc.binary_join_element_wise(span, of, "/"),
+        pa.scalar(None, pa.string()),
+    )
 
 
 def _annotate_chunk(
-    model: GeneModel, chrom: np.ndarray, pos: np.ndarray, ref: pa.Array, alt: pa.Array
-) -> pd.DataFrame:
+    model: GeneModel, chrom: pa.Array, pos: np.ndarray, ref: pa.Array, alt: pa.Array
+) -> pa.Table:
     da, db, cds = _alleles(pos, ref, alt)
-    code = model.chroms.get_indexer(chrom).astype(np.int64)
+    code = pc.fill_null(pc.index_in(chrom, value_set=model.chroms), -1).to_numpy()
+    code = code.astype(np.int64)
     known = code >= 0
     qa = np.where(known, code * _SHIFT + da, -1)
     qb = np.where(known, code * _SHIFT + db, -2)
     v, t = _overlaps(model.tx_start, model.tx_reach, model.tx_end, qa, qb)
-    best, ex_min, ex_max = _best_per_pair(model, t.astype(np.int64), da[v], db[v], cds[v])
+    t = t.astype(np.int64)
+    best, other, ex_min, ex_max = _best_per_pair(model, t, da[v], db[v], cds[v])
     hit = best < _NONE
-    v, t, best, ex_min, ex_max = v[hit], t[hit], best[hit], ex_min[hit], ex_max[hit]
+    v, t, best, ex_min, ex_max = (x[hit] for x in (v, t, best, ex_min, ex_max))
+    other = None if other is None else other[hit]
+    best, hgvs_c, hgvs_p, is_exact = _exact_terms(model, v, t, best, other, (pos, ref, alt))
     g = model.gene_code[t]
     order = np.lexsort((t, ~model.mane[t], best, g, v))
-    v, t, best, ex_min, ex_max, g = (x[order] for x in (v, t, best, ex_min, ex_max, g))
+    v, t, best, ex_min, ex_max, g, hgvs_c, hgvs_p, is_exact = (
+        x[order] for x in (v, t, best, ex_min, ex_max, g, hgvs_c, hgvs_p, is_exact)
+    )
     first = np.ones(len(v), bool)
     first[1:] = (v[1:] != v[:-1]) | (g[1:] != g[:-1])
-    v, t, best, ex_min, ex_max = (x[first] for x in (v, t, best, ex_min, ex_max))
-    exon = (
-        pd.Series(ex_min.astype(str))
-        + np.where(ex_min != ex_max, "-" + pd.Series(ex_max.astype(str)), "")
-        + "/"
-        + model.n_exons[t].astype(str)
+    v, t, best, ex_min, ex_max, hgvs_c, hgvs_p, is_exact = (
+        x[first] for x in (v, t, best, ex_min, ex_max, hgvs_c, hgvs_p, is_exact)
     )
-    terms = np.array(SEVERITY, dtype=object)[best]
-    rows = pd.DataFrame(
-        {
-            "variant_index": v,
-            "gene": model.gene[t],
-            "gene_id": model.gene_id[t],
-            "transcript_id": model.transcript_id[t],
-            "consequence": terms,
-            "exon": exon.where(ex_max > 0, None).to_numpy(),
-        }
-    )
-    missing = np.setdiff1d(np.arange(len(pos)), v)
-    inter = pd.DataFrame({"variant_index": missing, "consequence": "intergenic_variant"})
-    out = pd.concat([rows, inter], ignore_index=True).sort_values("variant_index", kind="stable")
-    return out.reset_index(drop=True)
+    missing = np.setdiff1d(np.arange(len(pos)), v)  # near no gene: one intergenic row each
+    n_inter = len(missing)
+    order = np.argsort(np.concatenate([v, missing]), kind="stable")
+    take = pa.array(np.concatenate([t, np.zeros(n_inter, np.int64)]))
+    genic = pa.array(np.concatenate([np.ones(len(t), bool), np.zeros(n_inter, bool)]))
+    null = pa.scalar(None, pa.string())
+    ranks = pa.array(np.concatenate([best, np.full(n_inter, RANK["intergenic_variant"])]))
+    source = np.where(is_exact, FASTA, GENE_MODELS)
+    columns = {
+        "variant_index": pa.array(np.concatenate([v, missing]), pa.int32()),
+        "gene": pc.if_else(genic, model.gene.take(take), null),
+        "gene_id": pc.if_else(genic, model.gene_id.take(take), null),
+        "transcript_id": pc.if_else(genic, model.transcript_id.take(take), null),
+        "consequence": _TERMS.take(ranks),
+        "impact": _IMPACTS.take(ranks),
+        "exon": pa.concat_arrays(
+            [_exon_labels(ex_min, ex_max, model.n_exons[t]), pa.nulls(n_inter, pa.string())]
+        ),
+        "hgvs_c": pa.array(np.concatenate([hgvs_c, np.full(n_inter, None)]), pa.string()),
+        "hgvs_p": pa.array(np.concatenate([hgvs_p, np.full(n_inter, None)]), pa.string()),
+        "consequence_source": pa.array(
+            np.concatenate([source, np.full(n_inter, GENE_MODELS)]), pa.string()
+        ),
+    }
+    return pa.table(columns, schema=OUTPUT).take(pa.array(order))
 
 
 def annotate(
@@ -413,16 +506,14 @@ def annotate(
         :data:`OUTPUT` rows: one per (variant, gene within 5 kb), sorted by ``variant_index``;
         one ``intergenic_variant`` row with null gene for a variant near no gene.
     """
-    chrom_np = pc.cast(chrom, pa.string()).to_numpy(zero_copy_only=False)
+    chrom_s = pc.cast(chrom, pa.string())
     pos_np = np.asarray(
         pos.to_numpy(zero_copy_only=False) if isinstance(pos, pa.Array) else pos, dtype=np.int64
     )
     parts = []
     for lo in range(0, max(len(pos_np), 1), chunk_size):  # bounded memory per chunk
         hi = min(lo + chunk_size, len(pos_np))
-        part = _annotate_chunk(model, chrom_np[lo:hi], pos_np[lo:hi], ref[lo:hi], alt[lo:hi])
-        part["variant_index"] += lo
-        parts.append(part)
-    df = pd.concat(parts, ignore_index=True)
-    df["impact"] = df["consequence"].map(IMPACT)
-    return pa.Table.from_pandas(df[OUTPUT.names], schema=OUTPUT, preserve_index=False)
+        part = _annotate_chunk(model, chrom_s[lo:hi], pos_np[lo:hi], ref[lo:hi], alt[lo:hi])
+        index = pc.add(part["variant_index"], pa.scalar(lo, pa.int32()))
+        parts.append(part.set_column(0, "variant_index", index))
+    return pa.concat_tables(parts)

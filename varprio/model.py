@@ -33,6 +33,7 @@ CONSEQUENCE_PRIOR: dict[str, float] = {
     "coding_sequence_variant": 0.6,
     "splice_region_variant": 0.35,
     "synonymous_variant": 0.1,
+    "stop_retained_variant": 0.1,  # exact terms (reference FASTA): as synonymous
     "5_prime_UTR_variant": 0.1,
     "3_prime_UTR_variant": 0.08,
     "non_coding_transcript_exon_variant": 0.1,

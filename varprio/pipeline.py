@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 
 VARIANT_COLUMNS = (
     "rank", "chrom", "pos", "ref", "alt", "gene", "hgnc_id", "transcript_id", "consequence",
-    "impact", "exon", "genotype", "zygosity", "score", "probability", "reasons",
+    "impact", "exon", "hgvs_c", "hgvs_p",
+    "consequence_source", "frequency_source",
+    "genotype", "zygosity", "score", "probability", "reasons",
     "transparent_score", "phenotype_score", "variant_score", "consequence_prior",
     "clinvar_prior", "frequency_factor", "max_pop_af", "kgp_af", "kgp_af_grpmax", "kgp_grpmax",
     "kgp_nhomalt", "gnomad_af", "gnomad_grpmax_af", "gnomad_grpmax", "gnomad_faf95_max",
@@ -65,6 +67,7 @@ class CaseRequest:
     all_records: bool = False  # also rank records outside the regions of interest
     ped: str | None = None  # PED file: the proband's relatives in the VCF join the analysis
     drop_unknown_terms: bool = False  # drop HPO IDs unknown to the ontology (warning)
+    vcf_annotations: bool = True  # use the VCF's own VEP CSQ / SnpEff ANN annotations
 
 
 @dataclass
@@ -261,7 +264,8 @@ def run_case(res: Resources, req: CaseRequest, cohort: pa.Table | None = None) -
     regions = None if req.all_records else res.regions
     pick = family_picker(req)
     x_calls = XCalls()
-    with VcfReader(req.vcf, req.sample, regions=regions, family=pick) as reader:
+    with VcfReader(req.vcf, req.sample, regions=regions, family=pick,
+                   annotations=req.vcf_annotations) as reader:  # fmt: skip
         family = reader.family
         sex = _proband_sex(req, pheno.sex, family)
         cands = annotated_candidates(res, reader, x_calls)

@@ -12,6 +12,8 @@ ASSEMBLY = "GRCh38"
 #: Contigs are harmonised to the ``chr`` prefix; ``pos``/``ref``/``alt`` are as in the VCF
 #: after splitting multi-allelic records.  ``alt_count`` is the number of copies of this ALT
 #: in the proband's genotype (0, 1, 2; -1 when the call is missing, haploid calls give 0/1).
+#: Optional columns may follow: the relatives' genotypes (``vcf_text.RELATIVE_FIELDS``, with a
+#: PED) and the input's own VEP/SnpEff annotations (``info_annotations.COLUMNS``, ``vcf_*``).
 VARIANT_BATCH = pa.schema(
     [
         ("chrom", pa.string()),

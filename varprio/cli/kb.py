@@ -29,6 +29,9 @@ _OPTIONAL = (
     click.option("--scores", multiple=True, metavar="NAME=FILE",
                  help="Per-variant scores: revel, alphamissense, cadd (TSV) or spliceai (VCF); "
                  "repeatable."),
+    click.option("--fasta", type=_FILE,
+                 help="GRCh38 reference FASTA (bgzip + .fai/.gzi, or plain + .fai): exact "
+                 "coding consequences and HGVS c./p. strings."),
 )  # fmt: skip
 
 
@@ -47,6 +50,7 @@ def _optional_inputs(kwargs: dict[str, Any]) -> Any:
         clinvar=kwargs["clinvar"],
         constraint=tuple(kwargs["constraint"]),
         scores=tuple(kwargs["scores"]),
+        fasta=kwargs["fasta"],
     )
 
 
@@ -102,6 +106,7 @@ def kb_build(
       varprio kb build --out kb/ --hpo-dir hpo-2025-03/ --gtf gencode.v46.annotation.gtf.gz
       varprio kb build --out kb/ --gnomad gnomad.exomes.v4.1.sites.chr1.vcf.bgz \\
           --clinvar clinvar_20250105.vcf.gz --scores revel=revel_grch38.tsv.gz
+      varprio kb build --out kb/ --fasta GRCh38.fa.gz
     """
     from varprio.kb.build import BuildInputs, build_kb
     from varprio.kb.load import default_kb_path
@@ -161,6 +166,7 @@ def kb_add(kb_path: Path | None, **optional: Any) -> None:
     \b
     Examples:
       varprio kb add --kb kb/ --clinvar clinvar_20250105.vcf.gz
+      varprio kb add --kb kb/ --fasta GCA_000001405.15_GRCh38_no_alt_analysis_set.fna.gz
       varprio kb add --gnomad exomes=gnomad.exomes.v4.1.sites.chr1.vcf.bgz \\
           --gnomad genomes=gnomad.genomes.v4.1.sites.chr1.vcf.bgz
     """

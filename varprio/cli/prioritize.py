@@ -24,6 +24,16 @@ MODEL_OPTION = click.option(
     "[default: the shipped learned model].",
 )
 
+VCF_ANNOTATIONS_OPTION = click.option(
+    "--vcf-annotations",
+    type=click.Choice(["use", "ignore"]),
+    default="use",
+    show_default=True,
+    help="Use the VCF's own VEP CSQ / SnpEff ANN annotations where the gene models' "
+    "consequence is coarse, and their gnomAD AF / MAX_AF where the knowledge base has none "
+    "(see consequence_source, frequency_source), or ignore them.",
+)
+
 
 @main.command()
 @click.argument("vcf")
@@ -67,6 +77,7 @@ MODEL_OPTION = click.option(
 )
 @MODEL_OPTION
 @DROP_UNKNOWN_OPTION
+@VCF_ANNOTATIONS_OPTION
 @errors_to_exit
 def prioritize(
     vcf: str,
@@ -84,6 +95,7 @@ def prioritize(
     all_records: bool,
     model_spec: str | None,
     drop_unknown_terms: bool,
+    vcf_annotations: str,
 ) -> None:
     """Rank the variants of VCF ('-' for stdin; VCF or BCF, plain or bgzipped).
 
@@ -110,6 +122,7 @@ def prioritize(
         all_records=all_records,
         ped=ped,
         drop_unknown_terms=drop_unknown_terms,
+        vcf_annotations=vcf_annotations == "use",
     )
     fmts = split_csv((formats,))
     writers.check_formats(fmts, to_stdout=out_prefix is None)
@@ -171,6 +184,7 @@ def prioritize(
 )
 @MODEL_OPTION
 @DROP_UNKNOWN_OPTION
+@VCF_ANNOTATIONS_OPTION
 @errors_to_exit
 def batch(
     manifest: str,
@@ -185,6 +199,7 @@ def batch(
     phenotype_only: bool,
     model_spec: str | None,
     drop_unknown_terms: bool,
+    vcf_annotations: str,
 ) -> None:
     """Prioritise every row of MANIFEST (TSV: id, vcf, hpo[, excluded, sample, sex, phenopacket,
     ped]).
@@ -213,6 +228,7 @@ def batch(
         Path(manifest), out_dir, resources, jobs, split_csv((formats,)), top,
         resume=resume, cohort_frequency=cohort_frequency, vcf_dir=vcf_dir,
         phenotype_only=phenotype_only, drop_unknown_terms=drop_unknown_terms,
+        vcf_annotations=vcf_annotations == "use",
     )  # fmt: skip
     if failed:
         raise BatchFailure(f"{failed} row(s) failed; see {out_dir}/summary.tsv")

@@ -33,7 +33,8 @@ import pyarrow.compute as pc
 import pysam
 
 from varprio.errors import InputError
-from varprio.io import bgzf, vcf_text
+from varprio.io import bgzf, info_annotations, vcf_text
+from varprio.io.info_annotations import find_format
 from varprio.io.ped import Family
 from varprio.io.vcf_checks import OrderCheck, check_assembly
 from varprio.regions import Regions
@@ -162,12 +163,18 @@ class VcfReader:
         With a PED file: picks the proband's family from the VCF's sample names; the proband
         is then the sample read, and the relatives' genotypes are added to every batch as
         the fixed-size list columns of ``varprio.io.vcf_text.RELATIVE_FIELDS``.
+    annotations
+        When the header declares VEP ``CSQ`` or SnpEff ``ANN``, append the parsed annotations
+        to every batch (``varprio.io.info_annotations.COLUMNS``); INFO is not read otherwise.
 
     Attributes
     ----------
     samples, sample, contigs, header
         Sample names, the chosen sample, ``##contig`` lengths (``chr``-harmonised names,
         None when no length is given) and the header text.
+    info_format, schema
+        The CSQ/ANN declaration read (None: none, or ``annotations`` off) and the batches'
+        schema (``VARIANT_BATCH``, then the annotation columns when read).
     n_records, n_skipped
         After iteration: records read, and skipped ALT alleles by kind
         (symbolic, star, breakend, no_alt).
@@ -181,6 +188,7 @@ class VcfReader:
         regions: Regions | None = None,
         sorted_only: bool = True,
         family: Callable[[list[str]], Family] | None = None,
+        annotations: bool = False,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
@@ -202,6 +210,10 @@ class VcfReader:
         self.contigs = self._parse_contigs()
         check_assembly(self.contigs, self.name)
         self._order = OrderCheck() if sorted_only else None
+        self.info_format = find_format(self.header, self.name) if annotations else None
+        self.schema = VARIANT_BATCH
+        if self.info_format is not None:
+            self.schema = pa.schema([*VARIANT_BATCH, *info_annotations.COLUMNS])
 
     # ----- opening and header -----
     def _open(self) -> str:
@@ -367,7 +379,8 @@ class VcfReader:
         for body in prefetch(chunks):
             rows = None
             try:
-                cols = vcf_text.read_columns(body, n_columns, sample_col, tuple(relative_cols))
+                cols = vcf_text.read_columns(body, n_columns, sample_col, tuple(relative_cols),
+                                             info=self.info_format is not None)  # fmt: skip
                 scanned = cols.num_rows
                 chrom, pos = self._keys(cols)
                 if self._order is not None:
@@ -375,7 +388,7 @@ class VcfReader:
                 if self.regions is not None:
                     cols, rows = self._in_regions(cols, chrom, pos)
                 table, skipped = vcf_text.parse_records(
-                    cols, self.n_records + 1, self._contig_names
+                    cols, self.n_records + 1, self._contig_names, self.info_format
                 )
             except vcf_text.FieldError as e:
                 row = e.row if rows is None else int(rows[e.row])
@@ -435,7 +448,8 @@ class VcfReader:
 
     def read_all(self) -> pa.Table:
         """Read every batch into one ``VARIANT_BATCH`` table (empty for a header-only file)."""
-        return pa.Table.from_batches(list(self.batches()), schema=VARIANT_BATCH)
+        batches = list(self.batches())
+        return pa.Table.from_batches(batches) if batches else self.schema.empty_table()
 
     # ----- resources -----
     def close(self) -> None:

@@ -24,6 +24,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from varprio.contigs import harmonise as harmonise_contig
+from varprio.io import info_annotations
+from varprio.io.info_annotations import InfoFormat, annotation_columns
 from varprio.schemas import VARIANT_BATCH
 
 CHROM, POS, ID, REF, ALT, QUAL, FILTER, INFO, FORMAT = range(9)
@@ -46,10 +48,15 @@ class FieldError(ValueError):
 
 
 def read_columns(
-    body: bytes, n_columns: int, sample_col: int, relative_cols: tuple[int, ...] = ()
+    body: bytes,
+    n_columns: int,
+    sample_col: int,
+    relative_cols: tuple[int, ...] = (),
+    info: bool = False,
 ) -> pa.Table:
     """Split data lines into string columns CHROM, POS, REF, ALT, QUAL, FILTER, FORMAT, sample
-    (and ``rel0``, ``rel1``, ... for the relatives' columns ``relative_cols``).
+    (and ``rel0``, ``rel1``, ... for the relatives' columns ``relative_cols``; ``info`` for
+    INFO when ``info`` is true).
 
     Raises
     ------
@@ -58,6 +65,7 @@ def read_columns(
     """
     names = [f"c{i}" for i in range(n_columns)]
     order = (CHROM, POS, REF, ALT, QUAL, FILTER, FORMAT, sample_col, *relative_cols)
+    order += (INFO,) if info else ()
     keep = [names[i] for i in order]
     bad: list[bool] = []
 
@@ -86,6 +94,7 @@ def read_columns(
         _raise_column_count(body, n_columns)
     names_out = ["chrom", "pos", "ref", "alt", "qual", "filter", "format", "sample"]
     names_out += [f"rel{i}" for i in range(len(relative_cols))]
+    names_out += ["info"] if info else []
     return table.rename_columns(names_out).combine_chunks()  # include_columns keeps our order
 
 
@@ -246,12 +255,17 @@ def _parse_ad(ad: pa.Array, parent: np.ndarray, index: np.ndarray) -> tuple[pa.A
 
 
 def parse_records(
-    cols: pa.Table, first_record: int, contigs: dict[str, str]
+    cols: pa.Table,
+    first_record: int,
+    contigs: dict[str, str],
+    info_format: InfoFormat | None = None,
 ) -> tuple[pa.Table, dict[str, int]]:
     """Turn the columns of ``read_columns`` into a ``VARIANT_BATCH`` table, one row per ALT.
 
     ``first_record`` is the 1-based number of the chunk's first record; ``contigs`` caches
-    harmonised contig names.  Returns the table and counts of skipped alleles by kind.
+    harmonised contig names; with ``info_format`` (and an ``info`` column), the CSQ/ANN
+    annotations are appended as ``varprio.io.info_annotations.COLUMNS``.  Returns the table
+    and counts of skipped alleles by kind.
     """
     n = cols.num_rows
     rows = np.arange(n)
@@ -290,6 +304,12 @@ def parse_records(
     if relatives:
         for name, values in _relative_columns(cols, relatives, n_alt, parent, index).items():
             table = table.append_column(name, values)
+    if info_format is not None:
+        found = annotation_columns(
+            column(cols, "info"), info_format, column(cols, "ref"), alt, (parent, index, alts)
+        )
+        for name, values in found.items():
+            table = table.append_column(info_annotations.COLUMNS.field(name), values)
     return table, skipped
 
 

@@ -155,7 +155,10 @@ def build_kb(out: Path, inputs: BuildInputs, command: str) -> Manifest:
                 built.entry.tables.append(key)
             manifest.sources.append(built.entry)
         hgnc = lambda: pq.read_table(tmp / "hgnc" / "genes.parquet")  # noqa: E731
-        for extra in build_optional(inputs.optional, tmp, hgnc):
+        models = lambda: tuple(  # noqa: E731
+            pq.read_table(tmp / "gene_models" / f"{n}.parquet") for n in ("transcripts", "exons")
+        )
+        for extra in build_optional(inputs.optional, tmp, hgnc, models):
             manifest.tables.update(extra.tables)
             manifest.sources.append(extra.entry)
         manifest.version = "_".join(tags)

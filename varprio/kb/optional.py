@@ -1,5 +1,6 @@
 """Sources users bring in their own copies (gnomAD, population VCFs, ClinVar, constraint,
-per-variant scores): each built straight into a knowledge-base directory being assembled.
+per-variant scores, a reference FASTA): each built straight into a knowledge-base directory
+being assembled.
 
 Each source is one manifest entry (``gnomad``, a population VCF's ``name``, ``clinvar``,
 ``constraint``, a score tool's name) with the sha256 of its input files and its tables:
@@ -28,12 +29,12 @@ import pyarrow.parquet as pq
 from varprio.errors import UsageError
 from varprio.kb.fetch import sha256sum
 from varprio.kb.manifest import SourceEntry, TableEntry
-from varprio.kb.sources import clinvar, constraint, gnomad, popvcf, scores
+from varprio.kb.sources import clinvar, constraint, fasta, gnomad, popvcf, scores
 
 log = logging.getLogger(__name__)
 
 #: Names of the sources built by this module (population VCFs add their own names).
-FIXED_NAMES = ("gnomad", "clinvar", "constraint", *scores.TOOLS)
+FIXED_NAMES = ("gnomad", "clinvar", "constraint", "reference", *scores.TOOLS)
 
 
 @dataclass
@@ -45,9 +46,12 @@ class OptionalInputs:
     clinvar: Path | None = None
     constraint: tuple[Path, ...] = ()
     scores: tuple[str, ...] = ()  # NAME=FILE
+    fasta: Path | None = None  # GRCh38 reference: CDS sequences of the gene models
 
     def __bool__(self) -> bool:
-        return bool(self.gnomad or self.popvcf or self.clinvar or self.constraint or self.scores)
+        return bool(
+            self.gnomad or self.popvcf or self.clinvar or self.constraint or self.scores
+        ) or (self.fasta is not None)
 
 
 @dataclass
@@ -136,10 +140,26 @@ def _scores(spec: str, root: Path) -> BuiltSource:
     return BuiltSource(entry, {key: table_entry(root, key)})
 
 
+def _reference(
+    path: Path, root: Path, gene_models: Callable[[], tuple[pa.Table, pa.Table]]
+) -> BuiltSource:
+    key = fasta.TABLE
+    table = fasta.build_cds_table(path, *gene_models())
+    pq.write_table(table, _target(root, key), compression="zstd", write_statistics=True)
+    entry = SourceEntry(
+        "reference", f"FASTA {path.name}", str(path), "see the file's origin", _files(path)
+    )
+    return BuiltSource(entry, {key: table_entry(root, key)})
+
+
 def build_optional(
-    inputs: OptionalInputs, root: Path, hgnc: Callable[[], pa.Table]
+    inputs: OptionalInputs,
+    root: Path,
+    hgnc: Callable[[], pa.Table],
+    gene_models: Callable[[], tuple[pa.Table, pa.Table]] | None = None,
 ) -> list[BuiltSource]:
-    """Build every given source into ``root``; ``hgnc`` gives the HGNC table when needed."""
+    """Build every given source into ``root``; ``hgnc`` gives the HGNC table and
+    ``gene_models`` the (transcripts, exons) tables when needed."""
     names = [*(["gnomad"] if inputs.gnomad else []), *(["clinvar"] if inputs.clinvar else [])]
     names += [popvcf.read_config(c).name for c in inputs.popvcf]
     names += [scores.parse_spec(s)[0] for s in inputs.scores]
@@ -162,6 +182,11 @@ def build_optional(
     for spec in inputs.scores:
         log.info("building scores %s", spec)
         out.append(_scores(spec, root))
+    if inputs.fasta is not None:
+        if gene_models is None:
+            raise UsageError("--fasta needs the knowledge base's gene models")
+        log.info("building source reference (CDS sequences) from %s", inputs.fasta)
+        out.append(_reference(inputs.fasta, root, gene_models))
     for built in out:
         built.entry.tables = sorted(built.tables)
     return out

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from varprio.errors import KnowledgeBaseError
@@ -35,11 +36,23 @@ def _link(src: Path, dst: Path) -> None:
         shutil.copy2(src, dst)
 
 
+def _gene_models(kb_dir: Path, manifest: Manifest) -> tuple[pa.Table, pa.Table]:
+    """The knowledge base's (transcripts, exons) gene-model tables."""
+    keys = ("gene_models/transcripts", "gene_models/exons")
+    missing = [k for k in keys if k not in manifest.tables]
+    if missing:
+        raise KnowledgeBaseError(f"{kb_dir}: the knowledge base has no {missing[0]} table")
+    t, e = (pq.read_table(kb_dir / manifest.tables[k].path) for k in keys)
+    return t, e
+
+
 def add_sources(kb_dir: Path, inputs: OptionalInputs, command: str) -> tuple[Manifest, list[str]]:
     """Build ``inputs`` into the knowledge base at ``kb_dir``; return the manifest and the
     names of the sources added or replaced."""
     if not inputs:
-        raise KnowledgeBaseError(f"{kb_dir}: nothing to add: give --gnomad, --clinvar, ...")
+        raise KnowledgeBaseError(
+            f"{kb_dir}: nothing to add: give --gnomad, --clinvar, --fasta, ..."
+        )
     kb_dir = kb_dir.resolve()
     old = Manifest.read(kb_dir)
     tmp = Path(tempfile.mkdtemp(prefix=f".{kb_dir.name}.", dir=kb_dir.parent))
@@ -47,7 +60,12 @@ def add_sources(kb_dir: Path, inputs: OptionalInputs, command: str) -> tuple[Man
         hgnc_entry = old.tables.get("hgnc/genes")
         if hgnc_entry is None:
             raise KnowledgeBaseError(f"{kb_dir}: the knowledge base has no hgnc/genes table")
-        built = build_optional(inputs, tmp, lambda: pq.read_table(kb_dir / hgnc_entry.path))
+        built = build_optional(
+            inputs,
+            tmp,
+            lambda: pq.read_table(kb_dir / hgnc_entry.path),
+            lambda: _gene_models(kb_dir, old),
+        )
         new = {b.entry.name: b for b in built}
         manifest = Manifest(old.name, old.version, old.varprio_version,
                             f"{old.build_command} && {command}")  # fmt: skip
