@@ -124,6 +124,18 @@ def test_prioritize_round_trip(fasta_kb: Path, tmp_path: Path) -> None:
     assert rows[("7400", "GENEM")]["hgvs_p"] == "."
 
 
+def test_annotate_command_gives_exact_terms(fasta_kb: Path, tmp_path: Path) -> None:
+    out = tmp_path / "case.tsv"
+    args = ["annotate", str(FASTA / "case.vcf"), "--kb", str(fasta_kb), "-o", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    lines = [x for x in out.read_text().splitlines() if x[:2] != "##"]
+    rows = {r["pos"]: r for r in csv.DictReader(lines, delimiter="\t")}
+    stop = rows["5054"]
+    assert (stop["consequence"], stop["hgvs_c"], stop["hgvs_p"], stop["consequence_source"]) == (
+        "stop_gained", "ENSTP01.1:c.4C>T", "p.(Arg2Ter)", "fasta")  # fmt: skip
+
+
 def test_kb_add_fasta(tmp_path: Path) -> None:
     out = tmp_path / "kb"
     _build(out)

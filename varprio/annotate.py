@@ -82,6 +82,16 @@ def trim_alleles(
     return pa.array(p, pa.int32()), pa.array(r, pa.string()), pa.array(a, pa.string())
 
 
+def load_gene_model(kb: KnowledgeBase) -> GeneModel:
+    """The knowledge base's gene models, with CDS sequences when it was built with a FASTA."""
+    seqs = "gene_models/cds_sequences"
+    return GeneModel.from_tables(
+        kb.table("gene_models/transcripts"),
+        kb.table("gene_models/exons"),
+        kb.table(seqs) if kb.has(seqs) else None,
+    )
+
+
 @dataclass
 class Annotator:
     """Everything a batch is joined against, loaded once per knowledge base."""
@@ -95,12 +105,7 @@ class Annotator:
     @classmethod
     def from_kb(cls, kb: KnowledgeBase, hgnc_by_symbol: dict[str, str]) -> Annotator:
         """Load gene models and frequency tables from ``kb``."""
-        seqs = "gene_models/cds_sequences"  # optional: built from a reference FASTA
-        genes = GeneModel.from_tables(
-            kb.table("gene_models/transcripts"),
-            kb.table("gene_models/exons"),
-            kb.table(seqs) if kb.has(seqs) else None,
-        )
+        genes = load_gene_model(kb)
         freq = kb.table("frequencies/kgp")
         keys = variant_keys(freq["chrom"], freq["pos"], freq["ref"], freq["alt"])
         from varprio.kb.lookup import KbLookups  # (imports this module)

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from varprio.annotate import max_pop_af
+from varprio.annotate import load_gene_model, max_pop_af
 from varprio.consequence import RANK, GeneModel
 from varprio.consequence import annotate as consequence_annotate
 from varprio.contigs import harmonise
@@ -46,11 +46,15 @@ log = logging.getLogger(__name__)
 
 FORMATS = ("tsv", "parquet", "vcf")
 KEYS = ("chrom", "pos", "ref", "alt")
+CONSEQUENCE_COLUMNS = ("consequence", "impact", "hgvs_c", "hgvs_p", "consequence_source")
 GENE_DESCRIPTIONS = {
     "gene": "gene of the most severe consequence (gene models of the knowledge base)",
     "hgnc_id": "HGNC ID of that gene",
     "consequence": "most severe Sequence Ontology consequence",
     "impact": "VEP impact class of the consequence",
+    "hgvs_c": "HGVS c. of that consequence (with a reference FASTA in the knowledge base)",
+    "hgvs_p": "HGVS p. (predicted) of that consequence",
+    "consequence_source": "gene_models, or fasta when exact from the reference sequence",
     "max_pop_af": "highest of gnomad_grpmax_af, gnomad_faf95_max and kgp_af_grpmax",
 }
 
@@ -66,10 +70,7 @@ class RecordAnnotator:
     @classmethod
     def from_kb(cls, kb: KnowledgeBase) -> RecordAnnotator:
         """Load gene models and open the knowledge base's tables."""
-        genes = GeneModel.from_tables(
-            kb.table("gene_models/transcripts"), kb.table("gene_models/exons")
-        )
-        return cls(genes, symbol_lookup(kb.table("hgnc/genes")), KbLookups.open(kb))
+        return cls(load_gene_model(kb), symbol_lookup(kb.table("hgnc/genes")), KbLookups.open(kb))
 
     def descriptions(self) -> dict[str, str]:
         """Column -> description, for VCF INFO header lines."""
@@ -91,7 +92,8 @@ class RecordAnnotator:
     def _consequence(
         self, chrom: pa.Array, pos: pa.Array, ref: pa.Array, alt: pa.Array
     ) -> dict[str, pa.Array]:
-        """Gene, HGNC ID, consequence and impact of each row's most severe consequence."""
+        """Gene, HGNC ID, consequence, impact, HGVS and the consequence's source of each row's
+        most severe consequence."""
         csq = consequence_annotate(self.genes, chrom, pos, ref, alt)
         index = csq["variant_index"].to_numpy()
         terms = csq["consequence"].to_pylist()
@@ -104,8 +106,7 @@ class RecordAnnotator:
         return {
             "gene": gene,
             "hgnc_id": pc.cast(hgnc, pa.string()),
-            "consequence": csq["consequence"].take(best),
-            "impact": csq["impact"].take(best),
+            **{name: csq[name].take(best) for name in CONSEQUENCE_COLUMNS},
         }
 
 
