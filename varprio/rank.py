@@ -56,11 +56,12 @@ def variant_label(table: pa.Table) -> pa.ChunkedArray:
 
 def rank_genes(ranked_variants: pa.Table) -> pa.Table:
     """One row per gene in the order of its best variant, with its variant count."""
-    genic = ranked_variants.filter(pc.is_valid(ranked_variants["gene"]))
-    codes = pc.dictionary_encode(genic["gene"]).combine_chunks().indices.to_numpy()
+    gene = ranked_variants["gene"]
+    rows = np.flatnonzero(pc.is_valid(gene).to_numpy(zero_copy_only=False))
+    codes = pc.dictionary_encode(gene.take(pa.array(rows))).combine_chunks().indices.to_numpy()
     _, first, counts = np.unique(codes, return_index=True, return_counts=True)
     order = np.argsort(first, kind="stable")
-    best = genic.take(pa.array(first[order]))
+    best = ranked_variants.take(pa.array(rows[first[order]]))  # not a filtered copy of all rows
     n_variants = counts[order]
     return best.append_column("n_variants", pa.array(n_variants, pa.int32())).append_column(
         "top_variant", variant_label(best)
