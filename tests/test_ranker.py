@@ -65,6 +65,7 @@ def test_c_api_predictions_equal_the_python_package_bit_for_bit() -> None:
     matrix[rng.random(matrix.shape) < 0.2] = np.nan
     ours, theirs = Booster(text), lightgbm.Booster(model_str=text)
     assert np.array_equal(ours.predict(matrix), theirs.predict(matrix, num_threads=1))
+    assert np.array_equal(ours.predict(matrix, num_threads=2), ours.predict(matrix))
     assert np.array_equal(
         ours.predict(matrix[:50], contrib=True),
         theirs.predict(matrix[:50], pred_contrib=True, num_threads=1),

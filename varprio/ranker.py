@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any, Protocol
@@ -133,6 +134,10 @@ def check_card(card: dict[str, Any], where: Path) -> None:
         )
 
 
+#: Threads of LightGBM's prediction (OpenMP; one row per task).
+PREDICT_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
 class LearnedRanker:
     """A LightGBM ranking model with its card and calibration."""
 
@@ -168,10 +173,11 @@ class LearnedRanker:
         return ranker
 
     def raw_scores(self, matrix: np.ndarray) -> np.ndarray:
-        """Raw LightGBM scores (float64), single-threaded so results never vary."""
+        """Raw LightGBM scores (float64); rows are scored independently, so the thread count
+        does not change them (tests/test_ranker.py)."""
         if len(matrix) == 0:
             return np.zeros(0)
-        return self.booster.predict(matrix, num_threads=1)
+        return self.booster.predict(matrix, num_threads=PREDICT_THREADS)
 
     def contributions(self, matrix: np.ndarray) -> np.ndarray:
         """Per-feature contributions (SHAP values) to the raw score; last column: the bias."""
