@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import time
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +73,25 @@ def test_c_api_predictions_equal_the_python_package_bit_for_bit() -> None:
         ours.predict(matrix[:50], contrib=True),
         theirs.predict(matrix[:50], pred_contrib=True, num_threads=1),
     )
+
+
+def test_prediction_in_a_forked_child_after_threaded_prediction() -> None:
+    """batch forks its workers: OpenMP's pool does not survive fork(), so a child must not
+    start a parallel region (it would hang); it predicts the same scores on one thread."""
+    booster = Booster((default_model_dir() / MODEL_FILE).read_text())
+    matrix = np.random.default_rng(3).random((5000, len(FEATURE_COLUMNS))).astype(np.float32)
+    expected = booster.predict(matrix, num_threads=2)
+    pid = os.fork()
+    if pid == 0:  # the child: exit code 0 when its scores are the parent's
+        os._exit(0 if np.array_equal(booster.predict(matrix, num_threads=2), expected) else 1)
+    for _ in range(600):  # a hang guard (60 s), not a speed assertion
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+    pytest.fail("prediction in a forked child hung")
 
 
 def test_model_text_the_library_refuses_is_a_model_error(model_copy: Path) -> None:

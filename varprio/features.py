@@ -212,7 +212,8 @@ def feature_matrix(table: pa.Table, sex: str | None, family: Family | None = Non
     }
     cols["transparent_score"] = _num(table, "score")  # the transparent ranker's score
     cols["n_relatives"] = np.full(table.num_rows, len(family.relatives) if family else 0.0)
-    out = np.empty((table.num_rows, len(FEATURE_COLUMNS)), dtype=np.float32)
+    # column-major: each feature is one contiguous write (the model reads either layout)
+    out = np.empty((table.num_rows, len(FEATURE_COLUMNS)), dtype=np.float32, order="F")
     for i, name in enumerate(FEATURE_COLUMNS):
         out[:, i] = cols[name] if name in cols else _num(table, name)
     return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import importlib.util
 import logging
+import os
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,19 @@ _PREDICT_NORMAL, _PREDICT_CONTRIB = 0, 3
 
 
 log = logging.getLogger(__name__)
+
+
+#: False in a forked child: OpenMP's thread pool does not survive fork(), and a child that
+#: starts a parallel region its parent had used hangs (batch workers are forked).
+_threads_usable = True
+
+
+def _forked() -> None:
+    global _threads_usable
+    _threads_usable = False
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 class LightGBMError(RuntimeError):
@@ -93,10 +107,13 @@ class Booster:
     def predict(
         self, matrix: np.ndarray, contrib: bool = False, num_threads: int = 1
     ) -> np.ndarray:
-        """Scores (n,) or, with ``contrib``, feature contributions plus bias (n, features + 1)."""
-        data = np.ascontiguousarray(
-            matrix, dtype=np.float32 if matrix.dtype == np.float32 else np.float64
-        )
+        """Scores (n,) or, with ``contrib``, feature contributions plus bias (n, features + 1).
+
+        ``matrix`` may be row- or column-major (a feature matrix built column by column)."""
+        num_threads = num_threads if _threads_usable else 1
+        dtype = np.float32 if matrix.dtype == np.float32 else np.float64
+        row_major = not matrix.flags["F_CONTIGUOUS"] or matrix.flags["C_CONTIGUOUS"]
+        data = (np.ascontiguousarray if row_major else np.asfortranarray)(matrix, dtype=dtype)
         rows, cols = data.shape
         width = cols + 1 if contrib else 1
         out = np.empty(rows * width, dtype=np.float64)
@@ -104,7 +121,7 @@ class Booster:
         _check(_lib().LGBM_BoosterPredictForMat(
             self._handle, data.ctypes.data_as(ctypes.c_void_p),
             ctypes.c_int(_FLOAT32 if data.dtype == np.float32 else _FLOAT64),
-            ctypes.c_int32(rows), ctypes.c_int32(cols), ctypes.c_int(1),
+            ctypes.c_int32(rows), ctypes.c_int32(cols), ctypes.c_int(int(row_major)),
             ctypes.c_int(_PREDICT_CONTRIB if contrib else _PREDICT_NORMAL),
             ctypes.c_int(0), ctypes.c_int(-1),
             ctypes.c_char_p(f"num_threads={num_threads}".encode()),

@@ -190,9 +190,12 @@ class LearnedRanker:
     ) -> pa.Table:
         """Add transparent columns, ``score``, ``probability`` and ``reasons``."""
         scored, matrix = featurize(candidates, sex, family)
+        common = ba1_common(scored)  # common variants score 0 whatever the model says
         raw = np.zeros(scored.num_rows)
-        scoring = np.flatnonzero(~ba1_common(scored))  # common variants score 0 whatever the model
-        raw[scoring] = self.raw_scores(matrix[scoring])
+        if common.any():
+            raw[~common] = self.raw_scores(matrix[~common])
+        else:
+            raw = self.raw_scores(matrix)
         return _with_outputs(scored, *self._finish(scored, matrix, raw))
 
     def _finish(
