@@ -159,7 +159,7 @@ def phenotype_ancestors(ontology: Ontology, q: int) -> np.ndarray:
     return anc[ontology.is_phenotype[anc]]
 
 
-def _gather(off: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def gather_rows(off: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the CSR rows ``keys`` concatenated, and the key of each position."""
     starts = off[keys]
     lengths = off[keys + 1] - starts
@@ -174,7 +174,7 @@ def _observed(
     """MICA IC, LR (not log) and match kind of observed term q against each disease."""
     n, bg, ic = models.n_diseases, models.background, ontology.ic
     anc = phenotype_ancestors(ontology, q)
-    idx, a = _gather(models.cl_off, anc[ic[anc] > 0])
+    idx, a = gather_rows(models.cl_off, anc[ic[anc] > 0])
     rows = models.cl_dis[idx]
     mica = np.zeros(n)
     np.maximum.at(mica, rows, ic[a])
@@ -182,7 +182,7 @@ def _observed(
     np.maximum.at(ratio, rows, models.cl_freq[idx] / bg[a])
     lr = np.maximum(FALSE_POSITIVE * ratio, FALSE_POSITIVE)
     kind = np.where(lr > FALSE_POSITIVE, PARTIAL, NONE).astype(np.int8)
-    idx, t = _gather(models.an_off, anc[anc != q])
+    idx, t = gather_rows(models.an_off, anc[anc != q])
     above = np.zeros(n)  # best f(t) / background(t) over annotated proper ancestors t
     np.maximum.at(above, models.an_dis[idx], models.an_freq[idx] / bg[t])
     better = above > lr

@@ -25,6 +25,7 @@ from varprio.phenotype.matching import (
     KINDS,
     MATCHED_KINDS,
     PatientScores,
+    gather_rows,
     percentile_rank,
     phenotype_ancestors,
     score_patient,
@@ -162,16 +163,23 @@ class TermMatch:
 def _best_disease_term(
     ontology: Ontology, models: DiseaseModels, q: int, d: int
 ) -> tuple[int | None, int | None]:
-    """(disease annotation, MICA) with the most informative common ancestor of q and d."""
-    q_anc = phenotype_ancestors(ontology, q)
-    best: tuple[float, int | None, int | None] = (-1.0, None, None)
-    for t in models.disease_annotations(d):
-        common = np.intersect1d(q_anc, ontology.ancestors_of(t))
-        if len(common):
-            a = common[np.argmax(ontology.ic[common])]
-            if ontology.ic[a] > best[0]:
-                best = (float(ontology.ic[a]), int(t), int(a))
-    return best[1], best[2]
+    """(disease annotation, MICA) with the most informative common ancestor of q and d; ties
+    go to the first annotation, then to the lowest term index."""
+    terms = models.disease_annotations(d)
+    off = ontology.anc_offsets
+    idx, _ = gather_rows(off, terms)
+    annotation = np.repeat(np.arange(len(terms)), off[terms + 1] - off[terms])
+    ancestors = ontology.anc_indices[idx]
+    of_q = np.zeros(len(ontology.ic), bool)
+    of_q[phenotype_ancestors(ontology, q)] = True
+    common = of_q[ancestors]
+    if not common.any():
+        return None, None
+    ancestors, annotation = ancestors[common], annotation[common]
+    ic = ontology.ic[ancestors]
+    best = ic == ic.max()
+    first = annotation[best].min()
+    return int(terms[first]), int(ancestors[best & (annotation == first)].min())
 
 
 def explain_disease(
