@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import os
 import shutil
@@ -38,7 +37,7 @@ from typing import IO
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from timing import timed  # bench/timing.py (scripts run from bench/)
+from timing import timed, varprio_command  # bench/timing.py (scripts run from bench/)
 
 from varprio.contigs import GRCH38_LENGTHS
 from varprio.kb.load import default_kb_path
@@ -83,7 +82,9 @@ def _s(values: np.ndarray) -> pa.Array:
     return pc.cast(pa.array(values), pa.string())
 
 
-def _site_lines(rng: np.random.Generator, chrom: str, pos: np.ndarray) -> pa.Array:
+def _site_lines(
+    rng: np.random.Generator, chrom: str, pos: np.ndarray
+) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     n = len(pos)
     ref = BASES[rng.integers(0, 4, n)]
     alt = BASES[(np.searchsorted(BASES, ref) + rng.integers(1, 4, n)) % 4]
@@ -105,66 +106,78 @@ def _site_lines(rng: np.random.Generator, chrom: str, pos: np.ndarray) -> pa.Arr
     text = pc.binary_join_element_wise(*info, ";")
     cols = [pa.array([chrom] * n), _s(pos), pa.array(["."] * n), pa.array(ref), pa.array(alt),
             pa.array(["."] * n), pa.array(["PASS"] * n), text]  # fmt: skip
-    return pc.binary_join_element_wise(*cols, "\t")
+    return pc.binary_join_element_wise(*cols, "\t"), ref, alt
+
+
+def _as_bytes(lines: pa.Array) -> bytes:
+    """The lines, each ending in a newline, as one bytes object (no per-line Python)."""
+    text = pc.binary_join_element_wise(lines, pa.scalar(""), pa.scalar("\n"))
+    offsets = np.frombuffer(text.buffers()[1], np.int32)[text.offset : text.offset + len(text) + 1]
+    return text.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
 
 
 @contextlib.contextmanager
-def _bgzip(path: Path) -> Iterator[IO[str]]:
-    """A text handle whose lines are bgzipped into ``path`` (no uncompressed copy on disk)."""
+def _bgzip(path: Path) -> Iterator[IO[bytes]]:
+    """A binary handle whose bytes are bgzipped into ``path`` (no uncompressed copy on disk)."""
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as out:
         proc = subprocess.Popen(["bgzip", "-@", "2", "-c"], stdin=subprocess.PIPE, stdout=out)
         assert proc.stdin is not None
-        with io.TextIOWrapper(proc.stdin, encoding="ascii") as fh:
+        with proc.stdin as fh:
             yield fh
         if proc.wait() != 0:
             raise SystemExit(f"bgzip failed writing {path}")
     tmp.rename(path)
 
 
-def make_sites(path: Path, n: int, seed: int) -> list[tuple[str, np.ndarray]]:
-    """Write the gnomAD-like sites VCF; return its positions per contig."""
-    rng = np.random.default_rng(seed)
-    chunks = _positions(rng, n)
+def _header(lines: list[str], columns: str) -> bytes:
+    contigs = [f"##contig=<ID={c},length={ln}>" for c, ln in GRCH38_LENGTHS.items()]
+    return ("\n".join(["##fileformat=VCFv4.2", *lines, *contigs, columns]) + "\n").encode()
+
+
+Sites = dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]
+
+
+def make_sites(path: Path, n: int, seed: int, keep: float) -> Sites:
+    """Write the gnomAD-like sites VCF; return a random ``keep`` fraction of its
+    (positions, REF, ALT) per contig, for the query VCF."""
+    rng, pick = np.random.default_rng(seed), np.random.default_rng(seed + 2)
+    kept: Sites = {}
     with _bgzip(path) as fh:
-        fh.write("##fileformat=VCFv4.2\n" + "\n".join(_info_header()) + "\n")
-        fh.writelines(f"##contig=<ID={c},length={ln}>\n" for c, ln in GRCH38_LENGTHS.items())
-        fh.write("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
-        for chrom, pos in chunks:
+        fh.write(_header(_info_header(), "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"))
+        for chrom, pos in _positions(rng, n):
             for lo in range(0, len(pos), CHUNK):
-                lines = _site_lines(rng, chrom, pos[lo : lo + CHUNK])
-                fh.write("\n".join(lines.to_pylist()) + "\n")
-    return chunks
+                lines, ref, alt = _site_lines(rng, chrom, pos[lo : lo + CHUNK])
+                fh.write(_as_bytes(lines))
+                sel = pick.random(len(ref)) < keep
+                kept.setdefault(chrom, []).append((pos[lo : lo + CHUNK][sel], ref[sel], alt[sel]))
+    return kept
 
 
-def make_query(path: Path, n: int, seed: int, sites: Path) -> None:
-    """A one-sample VCF: half gnomAD sites (same alleles), half random positions."""
+def make_query(path: Path, n: int, seed: int, sites: Sites) -> None:
+    """A one-sample VCF: the kept gnomAD sites (same alleles) and as many random positions."""
     rng = np.random.default_rng(seed + 1)
-    every = int(subprocess.run(f"zcat {sites} | grep -vc '^#'", shell=True, check=True,
-                               capture_output=True, text=True).stdout)  # fmt: skip
-    take = np.sort(rng.choice(every, size=min(n // 2, every), replace=False))
-    rows: dict[str, list[tuple[int, str, str]]] = {}
-    proc = subprocess.Popen(f"zcat {sites} | grep -v '^#' | cut -f1,2,4,5", shell=True,
-                            stdout=subprocess.PIPE, text=True)  # fmt: skip
-    assert proc.stdout is not None
-    j = 0
-    for i, line in enumerate(proc.stdout):
-        if j < len(take) and i == take[j]:
-            c, p, r, a = line.rstrip("\n").split("\t")
-            rows.setdefault(c, []).append((int(p), r, a))
-            j += 1
-    proc.wait()
-    for chrom, pos in _positions(rng, n - len(take)):
-        ref = BASES[rng.integers(0, 4, len(pos))]
-        alt = BASES[(np.searchsorted(BASES, ref) + 1) % 4]
-        rows.setdefault(chrom, []).extend(zip(pos.tolist(), ref, alt, strict=True))
+    n_sites = sum(len(p) for parts in sites.values() for p, _, _ in parts)
+    random = dict(_positions(rng, max(n - n_sites, 0)))
     with _bgzip(path) as fh:
-        fh.write('##fileformat=VCFv4.2\n##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">\n')
-        fh.writelines(f"##contig=<ID={c},length={ln}>\n" for c, ln in GRCH38_LENGTHS.items())
-        fh.write("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n")
+        fh.write(_header(['##FORMAT=<ID=GT,Number=1,Type=String,Description="GT">'],
+                         "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1"))  # fmt: skip
         for chrom in GRCH38_LENGTHS:
-            for p, r, a in sorted(rows.get(chrom, [])):
-                fh.write(f"{chrom}\t{p}\t.\t{r}\t{a}\t50\tPASS\t.\tGT\t0/1\n")
+            pos = [p for p, _, _ in sites.get(chrom, [])] + [random.get(chrom, np.zeros(0, int))]
+            ref = [r for _, r, _ in sites.get(chrom, [])]
+            alt = [a for _, _, a in sites.get(chrom, [])]
+            extra = len(pos[-1])
+            ref.append(BASES[rng.integers(0, 4, extra)])
+            alt.append(BASES[(np.searchsorted(BASES, ref[-1]) + 1) % 4])
+            p, r, a = np.concatenate(pos), np.concatenate(ref), np.concatenate(alt)
+            if not len(p):
+                continue
+            order = np.lexsort((a, r, p))
+            m = len(p)
+            rest = "50\tPASS\t.\tGT\t0/1"
+            cols = [pa.array([chrom] * m), _s(p[order]), pa.array(["."] * m),
+                    pa.array(r[order]), pa.array(a[order]), pa.array([rest] * m)]  # fmt: skip
+            fh.write(_as_bytes(pc.binary_join_element_wise(*cols, "\t")))
     subprocess.run(["tabix", "-f", "-p", "vcf", str(path)], check=True)  # bcftools needs it
 
 
@@ -174,23 +187,24 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=5_000_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, default=HERE)
+    ap.add_argument("--generate-only", action="store_true", help="only write the input VCFs")
     args = ap.parse_args()
     data = HERE / "data"
     data.mkdir(exist_ok=True)
     sites = data / f"gnomad_like_{args.sites}_{args.seed}.vcf.bgz"
     query = data / f"query_{args.records}_{args.sites}_{args.seed}.vcf.gz"
-    if not sites.exists():
-        print(f"generating {sites} ...", file=sys.stderr)
-        make_sites(sites, args.sites, args.seed)
-    if not query.exists():
-        print(f"generating {query} ...", file=sys.stderr)
-        make_query(query, args.records, args.seed, sites)
+    if not sites.exists() or not query.exists():
+        print(f"generating {sites} and {query} ...", file=sys.stderr)
+        kept = make_sites(sites, args.sites, args.seed, keep=args.records / 2 / args.sites)
+        make_query(query, args.records, args.seed, kept)
+    if args.generate_only:
+        return
     tmp = Path(os.environ.get("TMPDIR", "/tmp")) / "varprio-bench-annotate"
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(default_kb_path(), tmp / "kb")
     Path(f"{sites}.tbi").unlink(missing_ok=True)
     bcf_fields = ",".join(f"INFO/{f}" for f in FIELDS)
-    kb, vp = tmp / "kb", "varprio -q"
+    kb, vp = tmp / "kb", f"{varprio_command()} -q"
     runs = {
         "varprio kb add --gnomad (build)": f"{vp} kb add --kb {kb} --gnomad genomes={sites}",
         "tabix -p vcf (bcftools' build)": f"tabix -p vcf {sites}",

@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from timing import varprio_command  # bench/timing.py (scripts run from bench/)
+
 from varprio.benchmark import read_cases
 from varprio.spike import Background
 
@@ -75,7 +77,7 @@ def main() -> None:
         for jobs in [int(j) for j in args.jobs.split(",")]:
             out = work / f"out{jobs}"
             # developer cases carry HPO IDs newer than the knowledge base's release: drop them
-            cmd = ["varprio", "-q", "batch", str(manifest), "--out-dir", str(out),
+            cmd = [varprio_command(), "-q", "batch", str(manifest), "--out-dir", str(out),
                    "-j", str(jobs), "--drop-unknown-terms"]  # fmt: skip
             wall, rss, rc = measure(cmd)
             summary = (out / "summary.tsv").read_text().splitlines()

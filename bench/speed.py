@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pysam
-from timing import timed  # bench/timing.py (scripts run from bench/)
+from timing import timed, varprio_command  # bench/timing.py (scripts run from bench/)
 
 from varprio.contigs import GRCH38_LENGTHS
 from varprio.kb.load import KnowledgeBase, default_kb_path
@@ -176,7 +176,7 @@ def main() -> None:
         print(f"generating {trio} ...", file=sys.stderr)
         make_trio(genome, trio, args.seed)
     out = f"{os.environ.get('TMPDIR', '/tmp')}/varprio-bench"
-    prio = f"varprio -q prioritize --hpo {HPO} --out-prefix {out}"
+    prio = f"{varprio_command()} -q prioritize --hpo {HPO} --out-prefix {out}"
     runs = {
         "bcftools view -Ou (floor)": f"bcftools view -Ou {genome} > /dev/null",
         "varprio genome, indexed": f"{prio} {genome}",

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
+import sys
 import time
+from pathlib import Path
+
+
+def varprio_command() -> str:
+    """The installed ``varprio`` script next to this Python (not a version manager's shim,
+    which would add its own start-up to every timing)."""
+    script = Path(sys.executable).with_name("varprio")
+    return str(script) if script.is_file() else (shutil.which("varprio") or "varprio")
 
 
 def timed(cmd: str) -> dict[str, float]:
