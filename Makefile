@@ -5,7 +5,7 @@ SHARED ?= ../shared
 .PHONY: install kb test lint example bench model clean
 
 install:  ## install varprio and its dependencies, then build the default knowledge base
-	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	$(PYTHON) -m pip install --quiet -e '.[dev,fast]'
 	$(MAKE) kb
 
 kb:  ## (re)build the default knowledge base from the pinned registry data

