@@ -270,7 +270,7 @@ def test_disk_full_in_a_single_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 # ----- exit codes of faults -----
 def test_internal_error_exits_70_with_traceback(tiny_kb: Path, monkeypatch: pytest.MonkeyPatch,
                                                tmp_path: Path) -> None:  # fmt: skip
-    def broken(*args: object, **kwargs: object) -> None:
+    def broken(*args: object) -> None:
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr(pipeline, "run_case", broken)
@@ -284,7 +284,7 @@ def test_internal_error_exits_70_with_traceback(tiny_kb: Path, monkeypatch: pyte
 
 
 def test_interrupt_exits_130(tiny_kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def interrupted(*args: object, **kwargs: object) -> None:
+    def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(pipeline, "run_case", interrupted)

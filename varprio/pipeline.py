@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from varprio.cohort import COHORT_COLUMNS, add_cohort_columns
 from varprio.inheritance import XCalls
 from varprio.io.ped import STATUS, Family, family_of, read_ped
 from varprio.io.phenotypes import read_patient_phenotype
-from varprio.io.vcf import Prefetched, VcfReader
+from varprio.io.vcf import VcfReader, prefetch
 from varprio.kb.load import KnowledgeBase, default_kb_path
 from varprio.kb.sources.hgnc import symbol_lookup
 from varprio.kb.sources.hpo import TABLE_NAMES
@@ -30,9 +29,6 @@ from varprio.regions import Regions
 from varprio.schemas import VARIANT_BATCH
 
 log = logging.getLogger(__name__)
-
-#: The knowledge base's table of regions of interest.
-REGIONS = "gene_models/regions"
 
 VARIANT_COLUMNS = (
     "rank", "chrom", "pos", "ref", "alt", "gene", "hgnc_id", "transcript_id", "consequence",
@@ -135,7 +131,7 @@ def load_resources(
     entrez = dict(zip(hgnc["entrez_id"].to_pylist(), hgnc["hgnc_id"].to_pylist(), strict=False))
     annotator = Annotator.from_kb(kb, symbol_lookup(hgnc))
     log.info("loaded knowledge base %s in %.2f s", kb.path, time.perf_counter() - start)
-    regions = Regions.from_table(kb.table(REGIONS))
+    regions = Regions.from_table(kb.table("gene_models/regions"))
     ranker = load_ranker(model_spec)
     return Resources(kb, ontology, diseases, annotator, entrez, regions, command, ranker=ranker)
 
@@ -170,14 +166,14 @@ def case_phenotype(res: Resources, req: CaseRequest) -> CasePhenotype:
 
 
 def annotated_candidates(
-    res: Resources, batches: Iterable[pa.RecordBatch], x_calls: XCalls | None = None
+    res: Resources, reader: VcfReader, x_calls: XCalls | None = None
 ) -> pa.Table:
     """Genic variants the proband carries, annotated (bounded by the number of genic calls).
 
     ``x_calls`` counts the proband's chrX genotypes on the way (for the sex check).
     """
     parts = []
-    for batch in batches:
+    for batch in prefetch(reader.batches()):  # the next batch is read while this one is joined
         if x_calls is not None:
             x_calls.add(batch)
         carried = batch.filter(pc.greater(batch["alt_count"], 0))
@@ -187,34 +183,6 @@ def annotated_candidates(
     if not parts:
         return res.annotator.annotate(VARIANT_BATCH.empty_table())
     return pa.concat_tables(parts)
-
-
-@dataclass
-class CaseReader:
-    """A case's VCF, opened, with its batches being read in a thread."""
-
-    reader: VcfReader
-    batches: Prefetched[pa.RecordBatch]
-
-
-def case_regions(kb_path: Path | None, req: CaseRequest) -> Regions | None:
-    """The regions of interest a request reads (None with ``all_records``)."""
-    if req.all_records:
-        return None
-    return Regions.from_table(KnowledgeBase(kb_path or default_kb_path()).table(REGIONS))
-
-
-@contextmanager
-def open_case(req: CaseRequest, regions: Regions | None) -> Iterator[CaseReader]:
-    """Open the request's VCF and start reading it (in a thread: the reading can overlap
-    loading the knowledge base)."""
-    with VcfReader(req.vcf, req.sample, regions=regions, family=family_picker(req),
-                   annotations=req.vcf_annotations) as reader:  # fmt: skip
-        batches = Prefetched(reader.batches())
-        try:
-            yield CaseReader(reader, batches)
-        finally:
-            batches.close()
 
 
 def _join_phenotype(cands: pa.Table, genes: pa.Table) -> pa.Table:
@@ -285,29 +253,22 @@ def _proband_sex(req: CaseRequest, phenotype_sex: str | None, family: Family | N
     return phenotype_sex
 
 
-def run_case(
-    res: Resources,
-    req: CaseRequest,
-    cohort: pa.Table | None = None,
-    case: CaseReader | None = None,
-) -> CaseResult:
+def run_case(res: Resources, req: CaseRequest, cohort: pa.Table | None = None) -> CaseResult:
     """Rank one case's variants and genes.
 
     ``cohort``: carrier counts of a batch (:func:`varprio.cohort.count_carriers`), added to
-    the variant table as ``cohort_ac`` and ``cohort_hom``.  ``case``: the request's VCF
-    already opened with :func:`open_case` (else it is opened here).
+    the variant table as ``cohort_ac`` and ``cohort_hom``.
     """
     start = time.perf_counter()
     pheno = case_phenotype(res, req)
+    regions = None if req.all_records else res.regions
+    pick = family_picker(req)
     x_calls = XCalls()
-    with ExitStack() as stack:
-        if case is None:
-            regions = None if req.all_records else res.regions
-            case = stack.enter_context(open_case(req, regions))
-        reader = case.reader
+    with VcfReader(req.vcf, req.sample, regions=regions, family=pick,
+                   annotations=req.vcf_annotations) as reader:  # fmt: skip
         family = reader.family
         sex = _proband_sex(req, pheno.sex, family)
-        cands = annotated_candidates(res, case.batches, x_calls)
+        cands = annotated_candidates(res, reader, x_calls)
         sample = reader.sample
         log.info(
             "%s: %d records, %d genic candidate rows", sample, reader.n_records, cands.num_rows

@@ -38,7 +38,7 @@ from varprio import pipeline
 from varprio.benchmark import case_request, causal_key, donor_classifier
 from varprio.cohort import variant_key
 from varprio.features import featurize
-from varprio.io.vcf import VcfReader, prefetch
+from varprio.io.vcf import VcfReader
 from varprio.kb.sources.kgp import read_genotypes
 from varprio.spike import (
     TRAINING_DE_NOVO_NOISE,
@@ -56,7 +56,7 @@ TRIO_FRACTION = 0.5  # cases trained as trios with synthetic parents (family fea
 def read_candidate_rows(res: pipeline.Resources, path: Path) -> pa.Table:
     """Annotated candidate rows of a VCF, read as ``prioritize`` reads it."""
     with VcfReader(str(path), None, regions=res.regions, sorted_only=False) as reader:
-        return pipeline.annotated_candidates(res, prefetch(reader.batches()))
+        return pipeline.annotated_candidates(res, reader)
 
 
 def _site_keys(table: pa.Table) -> pa.ChunkedArray:

@@ -126,12 +126,10 @@ def prioritize(
     )
     fmts = split_csv((formats,))
     writers.check_formats(fmts, to_stdout=out_prefix is None)
-    regions = pipeline.case_regions(kb_path, request)
+    resources = pipeline.load_resources(kb_path, command(), model_spec)
     with writers.reusable_input(vcf, fmts) as source:
         request.vcf = source
-        with pipeline.open_case(request, regions) as case:  # read while the rest loads
-            resources = pipeline.load_resources(kb_path, command(), model_spec)
-            result = pipeline.run_case(resources, request, case=case)
+        result = pipeline.run_case(resources, request)
         writers.write_case(result, resources, out_prefix, fmts, source=source)
 
 

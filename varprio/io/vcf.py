@@ -22,7 +22,7 @@ import sys
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from types import TracebackType
 from typing import BinaryIO, TypeVar
@@ -77,28 +77,6 @@ class _Prefixed(io.RawIOBase):
 
 
 T = TypeVar("T")
-
-
-class Prefetched(Iterator[T]):
-    """An iterator whose next item is produced in a thread from construction on: the reading
-    starts at once, e.g. while the knowledge base loads."""
-
-    def __init__(self, items: Iterator[T]) -> None:
-        self._items = items
-        self._pool = ThreadPoolExecutor(max_workers=1)
-        self._future: Future[T | None] = self._pool.submit(next, items, None)
-
-    def __next__(self) -> T:
-        item = self._future.result()
-        if item is None:
-            self.close()
-            raise StopIteration
-        self._future = self._pool.submit(next, self._items, None)
-        return item
-
-    def close(self) -> None:
-        """Stop producing (waits for the item being produced)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def prefetch(chunks: Iterator[T]) -> Iterator[T]:
