@@ -110,7 +110,7 @@ def test_manifest_records_reference(fasta_kb: Path) -> None:
 def test_prioritize_round_trip(fasta_kb: Path, tmp_path: Path) -> None:
     prefix = tmp_path / "case"
     args = ["prioritize", str(FASTA / "case.vcf"), "--kb", str(fasta_kb), "--hpo", "HP:0000001",
-            "--out-prefix", str(prefix)]  # fmt: skip
+            "--out-prefix", str(prefix), "--format", "tsv,html"]  # fmt: skip
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     lines = [x for x in Path(f"{prefix}.variants.tsv").read_text().splitlines() if x[:2] != "##"]
@@ -122,6 +122,7 @@ def test_prioritize_round_trip(fasta_kb: Path, tmp_path: Path) -> None:
     assert rows[("5062", "GENEP")]["hgvs_c"] == "ENSTP01.1:c.17del"
     assert rows[("7461", "GENEM")]["hgvs_p"] == "p.(Gln4Glu)"
     assert rows[("7400", "GENEM")]["hgvs_p"] == "."
+    assert "ENSTP01.1:c.4C&gt;T p.(Arg2Ter)" in Path(f"{prefix}.html").read_text()
 
 
 def test_annotate_command_gives_exact_terms(fasta_kb: Path, tmp_path: Path) -> None:

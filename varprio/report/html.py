@@ -141,6 +141,14 @@ def _probability_cell(gene: Row) -> str:
     return f'<td class="num" data-sort="{-1 if p is None else p}">{text}</td>'
 
 
+def _hgvs(variant: Row) -> str:
+    """The variant's HGVS c./p. under it (knowledge base with a FASTA, or the VCF's VEP/SnpEff
+    annotation), or nothing."""
+    names = [variant.get("hgvs_c"), variant.get("hgvs_p")]
+    text = " ".join(str(n) for n in names if n)
+    return f'<br><span class="id">{e(text)}</span>' if text else ""
+
+
 def _candidate_row(
     gene: Row, variant: Row, report: CaseReport, card: bool, probability: bool
 ) -> str:
@@ -155,7 +163,8 @@ def _candidate_row(
     fit = variant["genotype_fit"] or ""
     return (
         f'<tr><td class="num">{gene["rank"]}</td><td>{link}</td>'
-        f"<td><code>{e(_variant(variant))}</code></td><td>{e(variant['zygosity'])}</td>"
+        f"<td><code>{e(_variant(variant))}</code>{_hgvs(variant)}</td>"
+        f"<td>{e(variant['zygosity'])}</td>"
         f'<td title="{e(long)}">{e(short)}</td>'
         f'<td class="num" data-sort="{-1 if af is None else af}">{e(freq)}</td>'
         f'<td title="{e(words.FIT.get(fit, fit))}">{e(words.FIT_SHORT.get(fit, fit))}</td>'
@@ -190,7 +199,7 @@ placeholder="Filter: gene, disease, consequence…"><span id="shown"></span></di
 
 def _variants_table(rows: list[Row]) -> str:
     body = "".join(
-        f"<tr><td><code>{e(_variant(v))}</code></td><td>{e(v['genotype'])} "
+        f"<tr><td><code>{e(_variant(v))}</code>{_hgvs(v)}</td><td>{e(v['genotype'])} "
         f"({e(words.ZYGOSITY.get(v['zygosity'], v['zygosity']))})</td>"
         f"<td>{e(words.consequence(v['consequence'])[0])}</td>"
         f"<td>{e(v['transcript_id'])} exon {e(v['exon'] or '–')}</td>"
