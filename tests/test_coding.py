@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pyarrow as pa
+import pysam
 import pytest
 from click.testing import CliRunner
 from conftest import TEST_DATA
@@ -123,6 +125,14 @@ def test_prioritize_round_trip(fasta_kb: Path, tmp_path: Path) -> None:
     assert rows[("7461", "GENEM")]["hgvs_p"] == "p.(Gln4Glu)"
     assert rows[("7400", "GENEM")]["hgvs_p"] == "."
     assert "ENSTP01.1:c.4C&gt;T p.(Arg2Ter)" in Path(f"{prefix}.html").read_text()
+    # the annotated VCF carries the allele's best row: the transparent ranker puts the stop
+    # gained in GENEP above the same allele's downstream row in GENEM
+    result = CliRunner().invoke(main, [*args[:-1], "vcf", "--model", "transparent"])
+    assert result.exit_code == 0, result.output
+    with pysam.VariantFile(f"{prefix}.vcf.gz") as vcf:
+        info = next(r for r in vcf if r.pos == 5054).info
+    hgvs = (unquote(info["VARPRIO_HGVSC"][0]), unquote(info["VARPRIO_HGVSP"][0]))
+    assert hgvs == ("ENSTP01.1:c.4C>T", "p.(Arg2Ter)") and info["VARPRIO_CSQ_SOURCE"] == ("fasta",)
 
 
 def test_annotate_command_gives_exact_terms(fasta_kb: Path, tmp_path: Path) -> None:

@@ -324,6 +324,11 @@ RANKED_FIELDS: dict[str, tuple[str, str]] = {
     "VARPRIO_TRANSCRIPT": ("transcript_id", "Transcript the consequence is predicted on"),
     "VARPRIO_CSQ": ("consequence", "Consequence (Sequence Ontology term) on the transcript"),
     "VARPRIO_IMPACT": ("impact", "Impact class of the consequence (HIGH, MODERATE, LOW, MODIFIER)"),
+    "VARPRIO_HGVSC": ("hgvs_c", "HGVS c. of the consequence (with a reference FASTA in the "
+                      "knowledge base, or from the VCF's VEP/SnpEff annotation)"),
+    "VARPRIO_HGVSP": ("hgvs_p", "HGVS p. (predicted) of the consequence"),
+    "VARPRIO_CSQ_SOURCE": ("consequence_source", "Source of the consequence: gene_models, "
+                           "fasta, vep or snpeff"),
     "VARPRIO_VARIANT_SCORE": (
         "variant_score", "consequence prior x frequency factor x inheritance fit"),
     "VARPRIO_PHENO": ("phenotype_score", "Phenotype match of the gene's best disease (0-1)"),
