@@ -3,7 +3,6 @@ their best variant."""
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -11,9 +10,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from varprio.contigs import chrom_ranks
+from varprio.parallel import THREADS
 
-#: Columns reordered at once (Arrow's take releases the GIL); below MIN_ROWS, one thread.
-THREADS, MIN_ROWS = max(1, min(4, os.cpu_count() or 1)), 50_000
+#: Tables shorter than this are reordered on one thread (above it, a column per thread).
+MIN_ROWS = 50_000
 
 
 def take_rows(table: pa.Table, indices: pa.Array) -> pa.Table:

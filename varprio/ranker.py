@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,6 +27,7 @@ from varprio.features import FEATURE_COLUMNS, featurize
 from varprio.io.ped import Family
 from varprio.kb.fetch import sha256sum
 from varprio.lgbm import Booster, LightGBMError
+from varprio.parallel import THREADS
 from varprio.reasons import reasons
 from varprio.schemas import SCHEMA_VERSION
 
@@ -134,10 +134,6 @@ def check_card(card: dict[str, Any], where: Path) -> None:
         )
 
 
-#: Threads of LightGBM's prediction (OpenMP; one row per task).
-PREDICT_THREADS = max(1, min(4, os.cpu_count() or 1))
-
-
 class LearnedRanker:
     """A LightGBM ranking model with its card and calibration."""
 
@@ -177,7 +173,7 @@ class LearnedRanker:
         does not change them (tests/test_ranker.py)."""
         if len(matrix) == 0:
             return np.zeros(0)
-        return self.booster.predict(matrix, num_threads=PREDICT_THREADS)
+        return self.booster.predict(matrix, num_threads=THREADS)
 
     def contributions(self, matrix: np.ndarray) -> np.ndarray:
         """Per-feature contributions (SHAP values) to the raw score; last column: the bias."""

@@ -7,7 +7,6 @@ their shortest form, lists ``;``-joined, booleans ``yes``/``no``, missing values
 from __future__ import annotations
 
 import io
-import os
 import sys
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from varprio.parallel import THREADS
 from varprio.provenance import Provenance
 from varprio.report.atomic import atomic_text
 
@@ -67,8 +67,6 @@ def _as_text(col: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 #: Rows formatted and written at a time: bounds the memory of a genome's variant table.
 SLICE_ROWS = 50_000
-#: Slices formatted at once (Arrow's kernels and CSV writer release the GIL).
-THREADS = max(1, min(4, os.cpu_count() or 1))
 _OPTIONS = pacsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
 
 

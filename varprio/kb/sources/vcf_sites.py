@@ -16,7 +16,6 @@ split per ALT with their Number=A/R values; symbolic, ``*`` and breakend ALTs ar
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +32,7 @@ from varprio.contigs import GRCH38_LENGTHS, harmonise
 from varprio.errors import InputError
 from varprio.io.vcf import prefetch
 from varprio.io.vcf_text import split_alts
+from varprio.parallel import THREADS
 
 CHUNK_BYTES = 32 << 20
 _NULL = pa.scalar(None, pa.string())
@@ -147,7 +147,7 @@ class SitesReader:
         self._pending = b""
         self.header = parse_header(path, self._read_header())
         self.n_records = 0
-        self._pool = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
+        self._pool = ThreadPoolExecutor(max_workers=THREADS)
 
     def _read(self) -> bytes:
         try:
