@@ -334,11 +334,6 @@ def _partners(
     return partner, confirmed, why
 
 
-def _short(variant_id: str) -> str:
-    chrom, pos, ref, alt = variant_id.split(":")
-    return f"{chrom}:{pos} {ref}>{alt}"
-
-
 def _fitting(fits: dict[str, np.ndarray], allowed: dict[str, np.ndarray]) -> np.ndarray:
     """Rows where some mode both fits the genotypes and is one of the gene's."""
     return np.logical_or.reduce([fit & allowed[mode] for mode, fit in fits.items()])
@@ -468,33 +463,41 @@ def _words(
         | (cis_why != None)  # noqa: E711
     )
     conflict = label == _CODE["segregation_conflict"]
-    rows = np.flatnonzero(special & ~conflict)
+    rows = np.flatnonzero(special | conflict)
     if rows.size:
         fit_words = np.array([None] + [
             "fits " + ", ".join(_MODE_WORDS[m] for bit, m in enumerate(modes) if c >> bit & 1)
             for c in range(1, 1 << len(modes))
         ], dtype=object)  # fmt: skip
         out[rows] = _spelt_out(
-            rows, fit_words[mask[rows]], label, de_novo, partner, confirmed, cis_why
-        )
-    for i in np.flatnonzero(conflict):  # rare: say which relative rejects which mode
-        parts = [f"de novo ({de_novo[i]} confidence)"] if de_novo[i] else []
-        fitting = [m for m in modes if fits[m][i] and allowed[m][i]]
-        if fitting:
-            parts.append("fits " + ", ".join(_MODE_WORDS[m] for m in fitting))
-        if partner[i] is not None:
-            how = "in trans" if confirmed[i] else "phase unknown"
-            parts.append(f"partner {_short(partner[i])} ({how})")
-        elif cis_why[i]:
-            parts.append(f"no partner in trans: {cis_why[i]}")
-        rejected = [
-            f"{m} rejected: {rule.reasons[rule.first[i]]}"
-            for m, rule in rules.items()
-            if rule.first[i] >= 0 and allowed[m][i]
-        ]
-        parts.append("segregation conflict" + (f" ({'; '.join(rejected)})" if rejected else ""))
-        out[i] = "; ".join(parts)
+            rows, fit_words[mask[rows]], label, de_novo, partner, confirmed, cis_why,
+            _rejections(rows, conflict, rules, allowed),
+        )  # fmt: skip
     return out
+
+
+def _rejections(
+    rows: np.ndarray, conflict: np.ndarray, rules: dict[str, _Rule], allowed: dict[str, np.ndarray]
+) -> pa.Array:
+    """Per row of ``rows``: "segregation conflict (AD rejected: <relative>; ...)" for the
+    conflicts (each of the gene's modes with the relative that rejects it), else null."""
+    null = pa.scalar(None, pa.string())
+    if not conflict[rows].any():
+        return pa.nulls(len(rows), pa.string())
+    # a first part that is never null: pyarrow 26 drops the rows whose parts are all null
+    # from binary_join_element_wise(..., null_handling="skip")
+    rejected = [pa.array(np.full(len(rows), "segregation conflict", object), pa.string())]
+    for mode, rule in rules.items():
+        first = rule.first[rows]
+        says = (first >= 0) & allowed[mode][rows]
+        reasons = pa.array([f"{mode} rejected: {r}" for r in rule.reasons] + [""], pa.string())
+        pick = np.where(says, first, len(rule.reasons))  # the "" entry where nobody rejects
+        rejected.append(pc.if_else(pa.array(says), reasons.take(pa.array(pick)), null))
+    joined = pc.binary_join_element_wise(*rejected, "; ", null_handling="skip")
+    text = pc.replace_substring_regex(
+        joined, r"^segregation conflict; (.*)$", r"segregation conflict (\1)"
+    )
+    return pc.if_else(pa.array(conflict[rows]), text, null)
 
 
 _LABEL_WORDS = np.array([label.replace("_", " ") for label in LABELS], dtype=object)
@@ -508,9 +511,11 @@ def _spelt_out(
     partner: np.ndarray,
     confirmed: np.ndarray,
     cis_why: np.ndarray,
+    rejections: pa.Array,
 ) -> np.ndarray:
-    """Words of rows with a de novo call, a partner or a reason for none (no conflict):
-    de novo; fitting modes; partner (or why none); the label when no mode fits."""
+    """Words of rows with a de novo call, a partner, a reason for none or a segregation
+    conflict: de novo; fitting modes; partner (or why none); then the conflict and its
+    rejections, or else the label when no mode fits."""
 
     def text(values: np.ndarray) -> pa.Array:
         arr = pa.array(values, pa.string())
@@ -527,12 +532,17 @@ def _spelt_out(
             pc.binary_join_element_wise("partner ", short, " (", pa.array(how), ")", ""),
             pc.binary_join_element_wise("no partner in trans: ", text(cis_why[rows]), ""),
         ),
-        pc.if_else(
-            pa.array(fit_words == None),  # noqa: E711
-            pa.array(_LABEL_WORDS[label[rows]], pa.string()),
-            pa.scalar(None, pa.string()),
+        pc.coalesce(
+            rejections,
+            pc.if_else(
+                pa.array(fit_words == None),  # noqa: E711
+                pa.array(_LABEL_WORDS[label[rows]], pa.string()),
+                pa.scalar(None, pa.string()),
+            ),
         ),
     ]
+    # every row has a fits or a label part, so no row's parts are all null (pyarrow 26 drops
+    # such rows from a skip-nulls join)
     joined = pc.binary_join_element_wise(*parts, "; ", null_handling="skip")
     return np.array(joined.to_pylist(), dtype=object)
 
