@@ -82,6 +82,15 @@ def trim_alleles(
     return pa.array(p, pa.int32()), pa.array(r, pa.string()), pa.array(a, pa.string())
 
 
+def hgnc_ids(
+    genes: pa.Array | pa.ChunkedArray, hgnc_by_symbol: dict[str, str]
+) -> pa.Array | pa.ChunkedArray:
+    """HGNC ID of each gene symbol (null when unknown), looked up once per distinct symbol."""
+    uniq = pc.unique(genes).to_pylist()
+    lookup = pa.array([hgnc_by_symbol.get(g) if g else None for g in uniq], pa.string())
+    return lookup.take(pc.index_in(genes, value_set=pa.array(uniq, pa.string())))
+
+
 def load_gene_model(kb: KnowledgeBase) -> GeneModel:
     """The knowledge base's gene models, with CDS sequences when it was built with a FASTA."""
     seqs = "gene_models/cds_sequences"
@@ -123,7 +132,7 @@ class Annotator:
         for name in ("gene", "gene_id", "transcript_id", "consequence", "impact", "exon",
                      "hgvs_c", "hgvs_p", "consequence_source"):  # fmt: skip
             rows = rows.append_column(name, csq[name])
-        rows = rows.append_column("hgnc_id", self._hgnc_ids(rows["gene"]))
+        rows = rows.append_column("hgnc_id", hgnc_ids(rows["gene"], self.hgnc_by_symbol))
         keys = variant_keys(rows["chrom"], rows["pos"], rows["ref"], rows["alt"])
         hit = pc.index_in(keys, value_set=self.freq_keys)
         for name in FREQUENCY_COLUMNS:
@@ -146,11 +155,6 @@ class Annotator:
             col = found[name] if name in found.column_names else pa.nulls(n, typ)
             rows = rows.append_column(pa.field(name, typ), pc.cast(col, typ))
         return rows.append_column("max_pop_af", max_pop_af(rows))
-
-    def _hgnc_ids(self, genes: pa.ChunkedArray) -> pa.Array:
-        uniq = pc.unique(genes).to_pylist()
-        lookup = pa.array([self.hgnc_by_symbol.get(g) if g else None for g in uniq], pa.string())
-        return lookup.take(pc.index_in(genes, value_set=pa.array(uniq, pa.string())))
 
 
 def with_input_annotations(rows: pa.Table) -> pa.Table:

@@ -27,8 +27,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from varprio.annotate import load_gene_model, max_pop_af
-from varprio.consequence import RANK, GeneModel
+from varprio.annotate import hgnc_ids, load_gene_model, max_pop_af
+from varprio.consequence import TERMS, GeneModel
 from varprio.consequence import annotate as consequence_annotate
 from varprio.contigs import harmonise
 from varprio.errors import UsageError
@@ -96,16 +96,14 @@ class RecordAnnotator:
         most severe consequence."""
         csq = consequence_annotate(self.genes, chrom, pos, ref, alt)
         index = csq["variant_index"].to_numpy()
-        terms = csq["consequence"].to_pylist()
-        rank = np.array([RANK.get(t, len(RANK)) for t in terms], dtype=np.int32)
-        order = np.lexsort((rank, index))
+        rank = pc.fill_null(pc.index_in(csq["consequence"], value_set=TERMS), len(TERMS))
+        order = np.lexsort((rank.to_numpy(), index))
         _, first = np.unique(index[order], return_index=True)
         best = pa.array(order[first])
         gene = csq["gene"].take(best)
-        hgnc = pa.array([self.hgnc_by_symbol.get(g) if g else None for g in gene.to_pylist()])
         return {
             "gene": gene,
-            "hgnc_id": pc.cast(hgnc, pa.string()),
+            "hgnc_id": hgnc_ids(gene, self.hgnc_by_symbol),
             **{name: csq[name].take(best) for name in CONSEQUENCE_COLUMNS},
         }
 

@@ -94,7 +94,8 @@ OUTPUT = pa.schema(
 )
 #: ``consequence_source`` values: the gene models alone, or exact with the CDS sequences.
 GENE_MODELS, FASTA = "gene_models", "fasta"
-_TERMS = pa.array(SEVERITY, pa.string())
+#: SEVERITY as an Arrow array: a term's index in it is its rank.
+TERMS = pa.array(SEVERITY, pa.string())
 _IMPACTS = pa.array([IMPACT[t] for t in SEVERITY], pa.string())
 #: Codes replaced by an exact coding term when one is known.
 _CODING = (_CDS, RANK["start_lost"], RANK["stop_lost"])
@@ -410,7 +411,7 @@ def _exact_terms(
     alt_s = alt.take(pa.array(vs)).to_numpy(zero_copy_only=False)
     term, c, hgvs_p[sel] = exact(model.coding, t[sel], pos[vs], ref_s, alt_s)
     known = term != None  # noqa: E711
-    ranks = np.array([RANK[x] for x in term[known]], np.int16)
+    ranks = pc.index_in(pa.array(term[known], pa.string()), value_set=TERMS).to_numpy()
     best = best.copy()
     best[sel[known]] = np.minimum(other[sel[known]], ranks)
     exact_term[sel[known]] = True
@@ -469,7 +470,7 @@ def _annotate_chunk(
         "gene": pc.if_else(genic, model.gene.take(take), null),
         "gene_id": pc.if_else(genic, model.gene_id.take(take), null),
         "transcript_id": pc.if_else(genic, model.transcript_id.take(take), null),
-        "consequence": _TERMS.take(ranks),
+        "consequence": TERMS.take(ranks),
         "impact": _IMPACTS.take(ranks),
         "exon": pa.concat_arrays(
             [_exon_labels(ex_min, ex_max, model.n_exons[t]), pa.nulls(n_inter, pa.string())]
