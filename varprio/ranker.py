@@ -187,8 +187,8 @@ class LearnedRanker:
         """Add transparent columns, ``score``, ``probability`` and ``reasons``."""
         scored, matrix = featurize(candidates, sex, family)
         common = ba1_common(scored)  # common variants score 0 whatever the model says
-        raw = np.zeros(scored.num_rows)
-        if common.any():
+        if common.any():  # (a row selection copies the matrix: only when it saves work)
+            raw = np.zeros(scored.num_rows)
             raw[~common] = self.raw_scores(matrix[~common])
         else:
             raw = self.raw_scores(matrix)
