@@ -49,20 +49,21 @@ def _as_text(col: pa.ChunkedArray | pa.Array) -> pa.Array:
     t = arr.type
     if arr.null_count == len(arr):
         return pc.fill_null(pa.nulls(len(arr), pa.string()), MISSING)
+    # Numbers and booleans print without tabs, newlines or empty strings: no cleaning needed.
     if pa.types.is_floating(t):
         values = arr.to_numpy(zero_copy_only=False)
         missing = np.isnan(values)
         text = pc.cast(pa.array(round_significant(values), mask=missing), pa.string())
     elif pa.types.is_integer(t):
         text = pc.cast(arr, pa.string())
-    elif pa.types.is_list(t) or pa.types.is_large_list(t):
-        text = pc.binary_join(pc.cast(arr, pa.list_(pa.string())), ";")
     elif pa.types.is_boolean(t):
         text = pc.if_else(arr, "yes", "no")
+    elif pa.types.is_list(t) or pa.types.is_large_list(t):
+        return _clean(pc.binary_join(pc.cast(arr, pa.list_(pa.string())), ";"))
     else:  # few distinct values in most string columns: clean each distinct value once
         codes = pc.dictionary_encode(pc.cast(arr, pa.string()))
         return pc.fill_null(_clean(codes.dictionary).take(codes.indices), MISSING)
-    return _clean(text)
+    return pc.fill_null(text, MISSING)
 
 
 #: Rows formatted and written at a time: bounds the memory of a genome's variant table.
