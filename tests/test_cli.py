@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pysam
@@ -242,3 +244,22 @@ def test_batch_phenotype_only(tiny_kb: Path, tmp_path: Path) -> None:
     bad = run(tiny_kb, "batch", str(manifest), "--out-dir", str(out), "--phenotype-only",
               "--format", "html")  # fmt: skip
     assert bad.exit_code == 2
+
+
+def test_prioritize_path_does_not_import_pandas() -> None:
+    """pandas costs a third of a second at start-up; the prioritize path never needs it, and
+    pyarrow's pandas interop still works once something imports it."""
+    code = (
+        "import sys\n"
+        "from varprio.cli.common import _skip_pandas_probe\n"
+        "_skip_pandas_probe()\n"
+        "import pyarrow as pa\n"
+        "from varprio import pipeline\n"
+        "from varprio.report import writers\n"
+        "pa.array(['x', None]); pa.table({'a': [1, 2]})\n"
+        "assert 'pandas' not in sys.modules, 'pandas imported'\n"
+        "import pandas as pd\n"
+        "assert pa.table({'a': [1, 2]}).to_pandas().shape == (2, 1)\n"
+        "assert pa.Table.from_pandas(pd.DataFrame({'b': [1.5]})).num_rows == 1\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

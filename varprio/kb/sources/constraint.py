@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 
 from varprio.errors import InputError
 from varprio.kb.sources.hgnc import symbol_lookup
 from varprio.kb.sources.site_table import described
+
+if TYPE_CHECKING:  # pandas is imported by the builders only: prioritize starts faster
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +91,8 @@ def detect(path: Path, header: list[str]) -> str:
 
 def _rank(df: pd.DataFrame) -> pd.Series:
     """Preference of each transcript row (lower is better)."""
+    import pandas as pd
+
     ens = df.get("gene_id", pd.Series("", index=df.index)).fillna("").str.startswith("ENSG")
     mane = df.get("mane_select", pd.Series("", index=df.index)).fillna("").eq("true")
     canon = df.get("canonical", pd.Series("", index=df.index)).fillna("").eq("true")
@@ -96,6 +101,8 @@ def _rank(df: pd.DataFrame) -> pd.Series:
 
 def read_constraint(path: Path, hgnc: pa.Table) -> tuple[str, pd.DataFrame]:
     """One row per HGNC gene: (format, frame with hgnc_id, constraint_gene and its columns)."""
+    import pandas as pd
+
     try:
         df = pd.read_csv(path, sep="\t", dtype=str, na_values=["NA", "nan", ""])
     except (OSError, ValueError) as exc:
@@ -120,6 +127,8 @@ def read_constraint(path: Path, hgnc: pa.Table) -> tuple[str, pd.DataFrame]:
 
 
 def _hgnc_ids(df: pd.DataFrame, hgnc: pa.Table) -> pd.Series:
+    import pandas as pd
+
     pairs = zip(hgnc["ensembl_gene_id"].to_pylist(), hgnc["hgnc_id"].to_pylist(), strict=True)
     by_ensembl = {ens: hid for ens, hid in pairs if ens}
     by_symbol = symbol_lookup(hgnc)
@@ -129,6 +138,8 @@ def _hgnc_ids(df: pd.DataFrame, hgnc: pa.Table) -> pd.Series:
 
 def build_constraint_table(paths: list[Path], hgnc: pa.Table) -> tuple[pa.Table, list[str]]:
     """Merge every file into one gene table; return it and each file's format."""
+    import pandas as pd
+
     merged: pd.DataFrame | None = None
     formats = []
     for path in paths:

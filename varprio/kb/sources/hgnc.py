@@ -9,12 +9,15 @@ File: ``hgnc_complete_set.txt`` (tab-separated, header row, ``"a|b"`` lists), e.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from varprio.errors import InputError
+
+if TYPE_CHECKING:  # pandas is imported by the builders only: prioritize starts faster
+    import pandas as pd
 
 COLUMNS = (
     "hgnc_id",
@@ -34,6 +37,8 @@ def _split(values: pd.Series) -> list[list[str]]:
 
 def build_hgnc_table(path: Path) -> pa.Table:
     """Read the HGNC complete set into the ``hgnc`` table (one row per approved gene)."""
+    import pandas as pd
+
     try:
         df = pd.read_csv(path, sep="\t", dtype=str, usecols=lambda c: c in COLUMNS)
     except (OSError, ValueError) as exc:

@@ -34,12 +34,15 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from varprio.errors import InputError
+
+if TYPE_CHECKING:  # pandas is imported by the builders only: prioritize starts faster
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +242,8 @@ def parse_frequency(text: str, where: str) -> float:
 
 def _read_tsv(path: Path, columns: list[str]) -> pd.DataFrame:
     """Read a tab-separated file whose first non-'#' line is the expected column header."""
+    import pandas as pd
+
     if not path.is_file():
         raise InputError(f"{path}: file not found: expected it in the HPO directory")
     line = ""
