@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import registry_dir, shared_path
@@ -136,3 +137,31 @@ def test_build_gene_models_matches_shared_mane_table() -> None:
     pseudo = tx[tx["transcript_id"].isin(["gene:RNU4ATAC", "gene:RMRP"])]
     assert len(pseudo) == 2 and pseudo["cds_start"].isna().all()
     assert set(pseudo["biotype"]) == {"snRNA", "ribozyme"}
+
+
+def test_gene_model_cache_round_trip_and_rebuild(tiny_kb: Path) -> None:
+    """The cached arrays give the same model as building it; a damaged cache is rebuilt."""
+    from varprio.annotate import _gene_model_cache, load_gene_model
+    from varprio.consequence import GeneModel, gene_model_arrays
+    from varprio.kb.load import KnowledgeBase
+
+    kb = KnowledgeBase(tiny_kb)
+    built = GeneModel.from_tables(kb.table("gene_models/transcripts"),
+                                  kb.table("gene_models/exons"))  # fmt: skip
+    cache = _gene_model_cache(kb)
+    cache.unlink(missing_ok=True)
+    first = load_gene_model(kb)  # builds and writes the cache
+    assert cache.is_file() and not list(cache.parent.glob(".*.tmp"))
+    cached = load_gene_model(kb)
+    want = gene_model_arrays(built)
+    for got in (first, cached):
+        arrays = gene_model_arrays(got)
+        assert arrays.keys() == want.keys()
+        for name, value in want.items():
+            assert arrays[name].dtype == value.dtype and np.array_equal(arrays[name], value), name
+    assert cached.gene_id.equals(built.gene_id) and cached.gene_id.null_count == (
+        built.gene_id.null_count
+    )
+    cache.write_bytes(b"not a zip file")
+    assert gene_model_arrays(load_gene_model(kb)).keys() == want.keys()
+    assert cache.stat().st_size > 100  # rewritten

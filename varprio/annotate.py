@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import os
+import zipfile
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from varprio.consequence import RANK, SEVERITY, GeneModel
+from varprio import consequence
+from varprio.consequence import (
+    RANK,
+    SEVERITY,
+    GeneModel,
+    gene_model_arrays,
+    gene_model_from_arrays,
+)
 from varprio.consequence import annotate as consequence_annotate
-from varprio.kb.load import KnowledgeBase
+from varprio.kb.load import KnowledgeBase, cache_dir
 from varprio.kb.sources.kgp import PREFIX as KGP
 
 if TYPE_CHECKING:
     from varprio.kb.lookup import KbLookups
+
+log = logging.getLogger(__name__)
 
 #: Frequency columns carried from the knowledge base into the variant table.
 FREQUENCY_COLUMNS = (f"{KGP}_af", f"{KGP}_af_grpmax", f"{KGP}_grpmax", f"{KGP}_nhomalt")
@@ -92,13 +106,44 @@ def hgnc_ids(
 
 
 def load_gene_model(kb: KnowledgeBase) -> GeneModel:
-    """The knowledge base's gene models, with CDS sequences when it was built with a FASTA."""
+    """The knowledge base's gene models, with CDS sequences when it was built with a FASTA.
+
+    Without sequences the built arrays are kept in the user's cache directory (keyed by the
+    tables' checksums and the code that builds them) and read from there next time.
+    """
     seqs = "gene_models/cds_sequences"
-    return GeneModel.from_tables(
-        kb.table("gene_models/transcripts"),
-        kb.table("gene_models/exons"),
-        kb.table(seqs) if kb.has(seqs) else None,
-    )
+    if kb.has(seqs):
+        return GeneModel.from_tables(
+            kb.table("gene_models/transcripts"), kb.table("gene_models/exons"), kb.table(seqs)
+        )
+    path = _gene_model_cache(kb)
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            return gene_model_from_arrays({k: saved[k] for k in saved.files})
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        pass  # absent or unreadable: build it
+    transcripts, exons = kb.table("gene_models/transcripts"), kb.table("gene_models/exons")
+    model = GeneModel.from_tables(transcripts, exons)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, Any] = gene_model_arrays(model)  # (numpy's stub wants Any)
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    except OSError as exc:  # e.g. a read-only home: build it every time
+        tmp.unlink(missing_ok=True)
+        log.debug("gene model cache %s not written: %s", path, exc)
+    return model
+
+
+def _gene_model_cache(kb: KnowledgeBase) -> Path:
+    tables = kb.manifest.tables
+    key = hashlib.sha256()
+    for name in ("gene_models/transcripts", "gene_models/exons"):
+        key.update(tables[name].sha256.encode())
+    key.update(Path(consequence.__file__).read_bytes())  # a changed builder invalidates it
+    return cache_dir() / "gene_models" / f"{key.hexdigest()[:32]}.npz"
 
 
 @dataclass

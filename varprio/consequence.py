@@ -518,3 +518,53 @@ def annotate(
         index = pc.add(part["variant_index"], pa.scalar(lo, pa.int32()))
         parts.append(part.set_column(0, "variant_index", index))
     return pa.concat_tables(parts)
+
+
+#: GeneModel fields saved as NumPy arrays, and those that are Arrow string arrays.
+_ARRAY_FIELDS = ("tx_start", "tx_end", "tx_reach", "gene_code", "mane", "n_exons")
+_STRING_FIELDS = ("chroms", "gene", "gene_id", "transcript_id")
+_FAMILY_FIELDS = ("start", "end", "reach", "code", "exon")
+
+
+def gene_model_arrays(model: GeneModel) -> dict[str, np.ndarray]:
+    """``model`` (without its coding part) as named NumPy arrays, for :func:`np.savez`."""
+    out = {name: getattr(model, name) for name in _ARRAY_FIELDS}
+    for name in _STRING_FIELDS:  # Arrow's own buffers: rebuilt without a copy
+        arr = pa.concat_arrays([getattr(model, name)])  # offset 0
+        _, offsets, data = arr.buffers()
+        out[f"{name}.offsets"] = np.frombuffer(offsets, np.int32)[: len(arr) + 1]
+        out[f"{name}.data"] = np.frombuffer(data, np.uint8) if data else np.zeros(0, np.uint8)
+        out[f"{name}.valid"] = pc.is_valid(arr).to_numpy(zero_copy_only=False)
+    for i, fam in enumerate(model.families):
+        out.update({f"family{i}.{f}": getattr(fam, f) for f in _FAMILY_FIELDS})
+    return out
+
+
+def gene_model_from_arrays(arrays: dict[str, np.ndarray]) -> GeneModel:
+    """The inverse of :func:`gene_model_arrays`."""
+    strings = {}
+    for name in _STRING_FIELDS:
+        offsets, valid = arrays[f"{name}.offsets"], arrays[f"{name}.valid"]
+        strings[name] = pa.StringArray.from_buffers(
+            len(offsets) - 1,
+            pa.py_buffer(offsets),
+            pa.py_buffer(arrays[f"{name}.data"]),
+            pa.py_buffer(np.packbits(valid, bitorder="little")),
+        )
+    n_families = len({k.split(".")[0] for k in arrays if k.startswith("family")})
+    families = tuple(
+        _Family(*(arrays[f"family{i}.{f}"] for f in _FAMILY_FIELDS)) for i in range(n_families)
+    )
+    return GeneModel(
+        chroms=strings["chroms"],
+        tx_start=arrays["tx_start"],
+        tx_end=arrays["tx_end"],
+        tx_reach=arrays["tx_reach"],
+        gene=strings["gene"],
+        gene_id=strings["gene_id"],
+        transcript_id=strings["transcript_id"],
+        gene_code=arrays["gene_code"],
+        mane=arrays["mane"],
+        n_exons=arrays["n_exons"],
+        families=families,
+    )

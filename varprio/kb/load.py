@@ -20,6 +20,12 @@ def default_kb_path() -> Path:
     return Path(base) / "varprio" / "kb"
 
 
+def cache_dir() -> Path:
+    """varprio's cache directory (indexes derived from a knowledge base, rebuilt when absent)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "varprio"
+
+
 class KnowledgeBase:
     """A knowledge base directory; tables are read on first use and cached."""
 
