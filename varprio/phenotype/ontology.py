@@ -175,8 +175,8 @@ class Ontology:
                 out.append(current)
         # counts only: a patient's terms reach the log with -vv alone (privacy)
         if replaced:
-            log.warning("%s: %d alt or obsolete ID(s) replaced by current IDs (-vv lists them)",
-                        source, replaced)  # fmt: skip
+            log.warning("%s: %d alt, obsolete or newer ID(s) replaced by current IDs "
+                        "(-vv lists them)", source, replaced)  # fmt: skip
         if dropped:
             log.warning("%s: %d ID(s) unknown to this HPO release dropped (-vv lists them)",
                         source, dropped)  # fmt: skip

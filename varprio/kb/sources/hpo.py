@@ -33,13 +33,17 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from varprio.errors import InputError
+from varprio.kb.sources.hpo_binary import HpoBinary
+from varprio.kb.sources.hpo_update import newer_annotations, newer_terms
 
 if TYPE_CHECKING:  # pandas is imported by the builders only: prioritize starts faster
     import pandas as pd
@@ -399,9 +403,8 @@ def _add_information_content(
     tables["hpo_terms"] = terms.append_column("background", pa.array(background.astype(np.float32)))
 
 
-def _gene_table(path: Path, diseases: pa.Table) -> pa.Table:
+def _gene_table(genes: pd.DataFrame, path: Path, diseases: pa.Table) -> pa.Table:
     """Distinct disease-gene links of genes_to_phenotype.txt for diseases in the hpoa."""
-    genes = _read_tsv(path, GENES_COLUMNS)
     links = genes[["disease_id", "gene_symbol", "ncbi_gene_id"]].drop_duplicates()
     didx = dict(zip(diseases["disease_id"].to_pylist(), range(diseases.num_rows), strict=True))
     d = links["disease_id"].map(didx)
@@ -424,13 +427,50 @@ def _gene_table(path: Path, diseases: pa.Table) -> pa.Table:
     )
 
 
-def build_hpo_tables(hpo_dir: Path) -> tuple[dict[str, pa.Table], dict]:
+def _known_terms(tables: dict[str, pa.Table]) -> set[str]:
+    """Every term ID of the ontology, primary and alternative."""
+    return set(tables["hpo_terms"]["id"].to_pylist()) | set(
+        tables["hpo_alt_ids"]["alt_id"].to_pylist()
+    )
+
+
+def _specificity(tables: dict[str, pa.Table]) -> dict[str, int]:
+    """Each primary term ID with its number of ancestors (itself included)."""
+    lengths = pc.list_value_length(tables["hpo_ancestors"]["ancestors"]).to_pylist()
+    ids = tables["hpo_terms"]["id"].to_pylist()
+    return dict(zip(ids, lengths, strict=True))
+
+
+def _aspect_function(tables: dict[str, pa.Table]) -> Callable[[str], str]:
+    """phenotype.hpoa's aspect of a term ID: P under HP:0000118, I under HP:0000005, else C."""
+    terms = tables["hpo_terms"]
+    ids = terms["id"].to_pylist()
+    index = dict(zip(ids, range(len(ids)), strict=True))
+    index.update(zip(tables["hpo_alt_ids"]["alt_id"].to_pylist(),
+                     (index.get(p, -1) for p in tables["hpo_alt_ids"]["primary_id"].to_pylist()),
+                     strict=True))  # fmt: skip
+    ancestors = tables["hpo_ancestors"]["ancestors"].to_pylist()
+    pheno, inheritance = index[PHENOTYPE_ROOT_ID], index[INHERITANCE_ROOT_ID]
+
+    def aspect(term: str) -> str:
+        anc = ancestors[index[term]] if index.get(term, -1) >= 0 else []
+        return "P" if pheno in anc else "I" if inheritance in anc else "C"
+
+    return aspect
+
+
+def build_hpo_tables(
+    hpo_dir: Path, newer: HpoBinary | None = None
+) -> tuple[dict[str, pa.Table], dict]:
     """Build the HPO tables of the knowledge base from an HPO release directory.
 
     Parameters
     ----------
     hpo_dir
         Directory holding ``hp.obo``, ``phenotype.hpoa`` and ``genes_to_phenotype.txt``.
+    newer
+        A newer binary release whose diseases and gene annotations the release lacks are added
+        (:mod:`varprio.kb.sources.hpo_update`).
 
     Returns
     -------
@@ -451,10 +491,26 @@ def build_hpo_tables(hpo_dir: Path) -> tuple[dict[str, pa.Table], dict]:
         if root not in set(tables["hpo_terms"]["id"].to_pylist()):
             raise InputError(f"{obo}: term {root} missing: expected an HPO release")
     hpoa = _read_tsv(hpo_dir / HPOA_FILE, HPOA_COLUMNS)
+    genes = _read_tsv(hpo_dir / GENES_FILE, GENES_COLUMNS)
+    added: dict[str, int | str] = {}
+    if newer is not None:
+        import pandas as pd
+
+        more_hpoa, more_genes, added = newer_annotations(
+            newer, hpoa, genes, _known_terms(tables), _aspect_function(tables)
+        )
+        hpoa = pd.concat([hpoa, more_hpoa], ignore_index=True)
+        genes = pd.concat([genes, more_genes], ignore_index=True)
+        mapped = newer_terms(newer, _specificity(tables))
+        added["newer_terms"] = len(mapped)
+        alt = tables["hpo_alt_ids"]  # a newer term resolves like an alternative ID
+        more = {"alt_id": [a for a, _ in mapped], "primary_id": [p for _, p in mapped]}
+        tables["hpo_alt_ids"] = pa.concat_tables([alt, pa.table(more, schema=alt.schema)])
     _disease_tables(hpoa, tables, hpo_dir / HPOA_FILE)
-    tables["hpo_disease_genes"] = _gene_table(hpo_dir / GENES_FILE, tables["hpo_diseases"])
+    tables["hpo_disease_genes"] = _gene_table(genes, hpo_dir / GENES_FILE, tables["hpo_diseases"])
     meta = {
         "version": version,
+        **({"added_from": added} if added else {}),
         "files": [OBO_FILE, HPOA_FILE, GENES_FILE],
         "n_terms": tables["hpo_terms"].num_rows,
         "n_diseases": tables["hpo_diseases"].num_rows,
