@@ -2,7 +2,7 @@
 PYTHON ?= python3
 SHARED ?= ../shared
 
-.PHONY: install kb test lint example bench model clean
+.PHONY: install kb test lint example bench ceiling model clean
 
 install:  ## install varprio and its dependencies, then build the default knowledge base
 	$(PYTHON) -m pip install --quiet -e '.[dev,fast]'
@@ -25,6 +25,9 @@ example:  ## the README's example case
 bench:  ## benchmarks (bcftools from Debian for the floor); results in bench/results-*.json|md
 	apt-get install -y -qq bcftools tabix >/dev/null 2>&1 || true
 	$(PYTHON) bench/run.py --shared $(SHARED) --out bench
+
+ceiling:  ## the held-out benchmark with and without a simulated gnomAD (~10 min): docs/benchmark.md
+	$(PYTHON) bench/ceiling.py --shared $(SHARED)
 
 KGP_DIR ?= $(HOME)/.cache/varprio/peddy-0.4.8/peddy
 model:  ## retrain the shipped model from $(SHARED) (not in CI; ~14 min on 2 cores): docs/benchmark.md
