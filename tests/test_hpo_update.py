@@ -37,8 +37,9 @@ def _newer() -> HpoBinary:
     return HpoBinary(
         version="2025-11-24",
         end=0,
-        terms=pa.table({"term_id": ["HP:0009001"], "name": ["New seizure term"],
-                        "obsolete": [False], "replaced_by": pa.nulls(1, pa.string())}),
+        terms=pa.table({"term_id": ["HP:0009001", "HP:0002279"],  # the second: a base alt ID
+                        "name": ["New seizure term", "Old name"], "obsolete": [False, False],
+                        "replaced_by": pa.nulls(2, pa.string())}),
         parents=pa.table({"term_id": ["HP:0009001"], "parent_id": ["HP:0001250"]}),
         genes=pa.table({"ncbi_gene_id": [1001, 2001, 2002], "symbol": ["GENEA", "NEWG1", "NEWG2"]}),
         gene_terms=_links("ncbi_gene_id", gene_terms),  # type: ignore[arg-type]
@@ -97,6 +98,8 @@ def test_newer_terms_resolve_to_their_nearest_known_ancestor(
     alt = dict(zip(tables["hpo_alt_ids"]["alt_id"].to_pylist(),
                    tables["hpo_alt_ids"]["primary_id"].to_pylist(), strict=True))  # fmt: skip
     assert alt["HP:0009001"] == "HP:0001250"
+    ids = tables["hpo_alt_ids"]["alt_id"].to_pylist()
+    assert len(ids) == len(set(ids))  # a base alt ID is not added again
     ontology = Ontology.from_tables(tables)
     assert ontology.normalise(["HP:0009001", "HP:0001249"], "--hpo") == ["HP:0001250", "HP:0001249"]
 

@@ -33,17 +33,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from varprio.errors import InputError
 from varprio.kb.sources.hpo_binary import HpoBinary
-from varprio.kb.sources.hpo_update import newer_annotations, newer_terms
+from varprio.kb.sources.hpo_update import BaseTerms, newer_additions
 
 if TYPE_CHECKING:  # pandas is imported by the builders only: prioritize starts faster
     import pandas as pd
@@ -427,36 +425,22 @@ def _gene_table(genes: pd.DataFrame, path: Path, diseases: pa.Table) -> pa.Table
     )
 
 
-def _known_terms(tables: dict[str, pa.Table]) -> set[str]:
-    """Every term ID of the ontology, primary and alternative."""
-    return set(tables["hpo_terms"]["id"].to_pylist()) | set(
-        tables["hpo_alt_ids"]["alt_id"].to_pylist()
-    )
-
-
-def _specificity(tables: dict[str, pa.Table]) -> dict[str, int]:
-    """Each primary term ID with its number of ancestors (itself included)."""
-    lengths = pc.list_value_length(tables["hpo_ancestors"]["ancestors"]).to_pylist()
+def _base_terms(tables: dict[str, pa.Table]) -> BaseTerms:
+    """The ontology's term IDs (primary and alternative) -> primary ID, each primary term's
+    number of ancestors, and its phenotype.hpoa aspect (P under HP:0000118, I under
+    HP:0000005, else C)."""
     ids = tables["hpo_terms"]["id"].to_pylist()
-    return dict(zip(ids, lengths, strict=True))
-
-
-def _aspect_function(tables: dict[str, pa.Table]) -> Callable[[str], str]:
-    """phenotype.hpoa's aspect of a term ID: P under HP:0000118, I under HP:0000005, else C."""
-    terms = tables["hpo_terms"]
-    ids = terms["id"].to_pylist()
-    index = dict(zip(ids, range(len(ids)), strict=True))
-    index.update(zip(tables["hpo_alt_ids"]["alt_id"].to_pylist(),
-                     (index.get(p, -1) for p in tables["hpo_alt_ids"]["primary_id"].to_pylist()),
-                     strict=True))  # fmt: skip
     ancestors = tables["hpo_ancestors"]["ancestors"].to_pylist()
-    pheno, inheritance = index[PHENOTYPE_ROOT_ID], index[INHERITANCE_ROOT_ID]
-
-    def aspect(term: str) -> str:
-        anc = ancestors[index[term]] if index.get(term, -1) >= 0 else []
-        return "P" if pheno in anc else "I" if inheritance in anc else "C"
-
-    return aspect
+    pheno, inheritance = ids.index(PHENOTYPE_ROOT_ID), ids.index(INHERITANCE_ROOT_ID)
+    alt = tables["hpo_alt_ids"]
+    primary = dict(zip(ids, ids, strict=True))
+    primary.update(zip(alt["alt_id"].to_pylist(), alt["primary_id"].to_pylist(), strict=True))
+    return BaseTerms(
+        primary,
+        {t: len(a) for t, a in zip(ids, ancestors, strict=True)},
+        {t: "P" if pheno in a else "I" if inheritance in a else "C"
+         for t, a in zip(ids, ancestors, strict=True)},
+    )  # fmt: skip
 
 
 def build_hpo_tables(
@@ -496,16 +480,14 @@ def build_hpo_tables(
     if newer is not None:
         import pandas as pd
 
-        more_hpoa, more_genes, added = newer_annotations(
-            newer, hpoa, genes, _known_terms(tables), _aspect_function(tables)
-        )
-        hpoa = pd.concat([hpoa, more_hpoa], ignore_index=True)
-        genes = pd.concat([genes, more_genes], ignore_index=True)
-        mapped = newer_terms(newer, _specificity(tables))
-        added["newer_terms"] = len(mapped)
+        more = newer_additions(newer, hpoa, genes, _base_terms(tables))
+        added = more.counts
+        hpoa = pd.concat([hpoa, more.hpoa], ignore_index=True)
+        genes = pd.concat([genes, more.links], ignore_index=True)
         alt = tables["hpo_alt_ids"]  # a newer term resolves like an alternative ID
-        more = {"alt_id": [a for a, _ in mapped], "primary_id": [p for _, p in mapped]}
-        tables["hpo_alt_ids"] = pa.concat_tables([alt, pa.table(more, schema=alt.schema)])
+        newer_ids = {"alt_id": [a for a, _ in more.alt_ids],
+                     "primary_id": [p for _, p in more.alt_ids]}  # fmt: skip
+        tables["hpo_alt_ids"] = pa.concat_tables([alt, pa.table(newer_ids, schema=alt.schema)])
     _disease_tables(hpoa, tables, hpo_dir / HPOA_FILE)
     tables["hpo_disease_genes"] = _gene_table(genes, hpo_dir / GENES_FILE, tables["hpo_diseases"])
     meta = {
