@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import TEST_DATA
@@ -117,3 +118,45 @@ def test_hgnc_wrong_file(tmp_path: Path) -> None:
     bad.write_text("a\tb\n1\t2\n")
     with pytest.raises(InputError, match="header lacks"):
         build_hgnc_table(bad)
+
+
+def test_array_file_round_trip_and_damage(tmp_path: Path) -> None:
+    """Arrays come back equal (dtypes, shapes, empty ones); damaged files raise ValueError."""
+    from varprio.kb.arrays import read_arrays, write_arrays
+
+    arrays = {
+        "ints": np.arange(1000, dtype=np.int64),
+        "grid": np.arange(12, dtype=np.float32).reshape(3, 4),
+        "flags": np.array([True, False, True]),
+        "empty": np.zeros(0, np.uint8),
+        "bytes": np.frombuffer(b"ACGT", np.uint8),
+    }
+    path = tmp_path / "a.arrays"
+    with open(path, "wb") as fh:
+        write_arrays(fh, arrays)
+    got = read_arrays(path)
+    assert list(got) == list(arrays)
+    for name, want in arrays.items():
+        assert got[name].dtype == want.dtype and np.array_equal(got[name], want), name
+    assert not got["ints"].flags.writeable  # a read-only view of the mapped file
+    full = path.read_bytes()
+    for damaged in (b"", b"not an array file at all", full[: len(full) - 100]):
+        path.write_bytes(damaged)
+        with pytest.raises(ValueError):
+            read_arrays(path)
+    with open(tmp_path / "b", "wb") as fh, pytest.raises(ValueError, match="object"):
+        write_arrays(fh, {"o": np.array(["x"], dtype=object)})
+
+
+def test_preloaded_tables_equal_tables_read_on_demand(tiny_kb: Path) -> None:
+    """open_kb reads the resident tables in the background; table() gives the same tables."""
+    from varprio.kb.load import open_kb
+
+    kb = open_kb(tiny_kb)
+    names = sorted(kb.manifest.tables)
+    fresh = KnowledgeBase(tiny_kb)
+    for name in names:
+        assert kb.table(name).equals(fresh.table(name)), name
+    kb.preload(["no/such_table", *names])  # unknown and already read names are ignored
+    with pytest.raises(KnowledgeBaseError, match="no table"):
+        kb.table("no/such_table")

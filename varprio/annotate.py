@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -23,6 +22,7 @@ from varprio.consequence import (
     gene_model_from_arrays,
 )
 from varprio.consequence import annotate as consequence_annotate
+from varprio.kb.arrays import read_arrays, write_arrays
 from varprio.kb.load import KnowledgeBase, cache_dir
 from varprio.kb.sources.kgp import PREFIX as KGP
 
@@ -118,18 +118,16 @@ def load_gene_model(kb: KnowledgeBase) -> GeneModel:
         )
     path = _gene_model_cache(kb)
     try:
-        with np.load(path, allow_pickle=False) as saved:
-            return gene_model_from_arrays({k: saved[k] for k in saved.files})
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return gene_model_from_arrays(read_arrays(path))
+    except (OSError, ValueError, KeyError, TypeError):
         pass  # absent or unreadable: build it
     transcripts, exons = kb.table("gene_models/transcripts"), kb.table("gene_models/exons")
     model = GeneModel.from_tables(transcripts, exons)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, Any] = gene_model_arrays(model)  # (numpy's stub wants Any)
         with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+            write_arrays(fh, gene_model_arrays(model))
         os.replace(tmp, path)
     except OSError as exc:  # e.g. a read-only home: build it every time
         tmp.unlink(missing_ok=True)
@@ -143,7 +141,7 @@ def _gene_model_cache(kb: KnowledgeBase) -> Path:
     for name in ("gene_models/transcripts", "gene_models/exons"):
         key.update(tables[name].sha256.encode())
     key.update(Path(consequence.__file__).read_bytes())  # a changed builder invalidates it
-    return cache_dir() / "gene_models" / f"{key.hexdigest()[:32]}.npz"
+    return cache_dir() / "gene_models" / f"{key.hexdigest()[:32]}.arrays"
 
 
 @dataclass

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,9 +20,10 @@ from varprio.inheritance import XCalls
 from varprio.io.ped import STATUS, Family, family_of, read_ped
 from varprio.io.phenotypes import read_patient_phenotype
 from varprio.io.vcf import VcfReader, prefetch
-from varprio.kb.load import KnowledgeBase, default_kb_path
+from varprio.kb.load import KnowledgeBase, open_kb
 from varprio.kb.sources.hgnc import symbol_lookup
 from varprio.kb.sources.hpo import TABLE_NAMES
+from varprio.parallel import THREADS
 from varprio.phenotype.ontology import Ontology
 from varprio.phenotype.similarity import DiseaseModels, PatientScores, gene_table, score_patient
 from varprio.rank import rank_genes, rank_variants, tie_min_rank
@@ -116,14 +119,15 @@ class CaseResult:
 
 
 def load_resources(
-    kb_path: Path | None, command: str, model_spec: str | Path | None = None
+    kb_path: Path | KnowledgeBase | None, command: str, model_spec: str | Path | None = None
 ) -> Resources:
-    """Open the knowledge base, build the in-memory indexes and load the ranker.
+    """Open the knowledge base (unless given open), build the in-memory indexes and load
+    the ranker.
 
     ``model_spec``: a model directory, ``"transparent"``, or None for the shipped model.
     """
     start = time.perf_counter()
-    kb = KnowledgeBase(kb_path or default_kb_path())
+    kb = kb_path if isinstance(kb_path, KnowledgeBase) else open_kb(kb_path)
     hpo_tables = {n: kb.table(f"hpo/{n}") for n in TABLE_NAMES}
     ontology = Ontology.from_tables(hpo_tables)
     diseases = DiseaseModels.from_tables(hpo_tables, ontology)
@@ -172,17 +176,30 @@ def annotated_candidates(
 
     ``x_calls`` counts the proband's chrX genotypes on the way (for the sex check).
     """
-    parts = []
-    for batch in prefetch(reader.batches()):  # the next batch is read while this one is joined
-        if x_calls is not None:
-            x_calls.add(batch)
+
+    def genic(batch: pa.RecordBatch) -> pa.Table | None:
         carried = batch.filter(pc.greater(batch["alt_count"], 0))
-        if carried.num_rows:
-            rows = res.annotator.annotate(carried)
-            parts.append(rows.filter(pc.is_valid(rows["gene"])))
-    if not parts:
+        if not carried.num_rows:
+            return None
+        rows = res.annotator.annotate(carried)
+        return rows.filter(pc.is_valid(rows["gene"]))
+
+    parts: list[pa.Table | None] = []
+    # Batches are joined on THREADS threads (the joins are mostly Arrow and NumPy kernels,
+    # which release the GIL) while the next one is read; at most THREADS wait in order.
+    with ThreadPoolExecutor(THREADS) as pool:
+        pending: deque[Future[pa.Table | None]] = deque()
+        for batch in prefetch(reader.batches()):
+            if x_calls is not None:
+                x_calls.add(batch)
+            pending.append(pool.submit(genic, batch))
+            if len(pending) > THREADS:
+                parts.append(pending.popleft().result())
+        parts.extend(future.result() for future in pending)
+    tables = [p for p in parts if p is not None]
+    if not tables:
         return res.annotator.annotate(VARIANT_BATCH.empty_table())
-    return pa.concat_tables(parts)
+    return pa.concat_tables(tables)
 
 
 def _join_phenotype(cands: pa.Table, genes: pa.Table) -> pa.Table:

@@ -109,6 +109,12 @@ def prioritize(
       varprio prioritize case.vcf.gz --phenopacket case.json --top 20 > case.variants.tsv
     """
     skip_pandas_probe()
+    from varprio.kb.load import open_kb
+    from varprio.report.formats import check_formats
+
+    fmts = split_csv((formats,))
+    check_formats(fmts, to_stdout=out_prefix is None)
+    kb = open_kb(kb_path)  # its tables are read while the rest of varprio is imported
     from varprio import pipeline
     from varprio.report import writers
 
@@ -126,9 +132,7 @@ def prioritize(
         drop_unknown_terms=drop_unknown_terms,
         vcf_annotations=vcf_annotations == "use",
     )
-    fmts = split_csv((formats,))
-    writers.check_formats(fmts, to_stdout=out_prefix is None)
-    resources = pipeline.load_resources(kb_path, command(), model_spec)
+    resources = pipeline.load_resources(kb, command(), model_spec)
     with writers.reusable_input(vcf, fmts) as source:
         request.vcf = source
         result = pipeline.run_case(resources, request)
@@ -221,12 +225,15 @@ def batch(
       varprio batch terms.tsv --phenotype-only --out-dir results
     """
     skip_pandas_probe()
+    from varprio.kb.load import open_kb
+    from varprio.report.formats import check_formats
+
+    check_formats(split_csv((formats,)))
+    kb = open_kb(kb_path)  # its tables are read while the rest of varprio is imported
     from varprio import batch as batch_mod
     from varprio import pipeline
-    from varprio.report import writers
 
-    writers.check_formats(split_csv((formats,)))
-    resources = pipeline.load_resources(kb_path, command(), model_spec)
+    resources = pipeline.load_resources(kb, command(), model_spec)
     failed = batch_mod.run_batch(
         Path(manifest), out_dir, resources, jobs, split_csv((formats,)), top,
         resume=resume, cohort_frequency=cohort_frequency, vcf_dir=vcf_dir,

@@ -25,12 +25,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from types import TracebackType
-from typing import BinaryIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pysam
 
 from varprio.errors import InputError
 from varprio.io import bgzf, info_annotations, vcf_text
@@ -40,12 +39,20 @@ from varprio.io.vcf_checks import OrderCheck, check_assembly
 from varprio.regions import Regions
 from varprio.schemas import VARIANT_BATCH
 
+if TYPE_CHECKING:
+    import pysam
+
 log = logging.getLogger(__name__)
 
 GZIP_MAGIC = b"\x1f\x8b"
 BCF_MAGIC = b"BCF\x02"
 VCF_MAGIC = b"##fileformat=VCF"
 CHUNK_BYTES = 8 << 20  # decompressed text parsed at once (bounds memory; no faster when larger)
+# The first chunk and batch are small, and each next one twice as large up to the maximum,
+# so that annotation starts early and overlaps the reading (an exome's first rows were
+# otherwise ready only after its whole text had been parsed).
+FIRST_CHUNK_BYTES = 1 << 20
+FIRST_BATCH_ROWS = 8192
 SNIFF_BYTES = 1 << 16  # one BGZF block
 BCF_CHUNK_RECORDS = 50_000
 _CONTIG = re.compile(r"^##contig=<(.*)>\s*$")
@@ -250,6 +257,8 @@ class VcfReader:
             self._tmp.flush()
             path = self._tmp.name
         raw.close()
+        import pysam  # (only for BCF: 10 ms of start-up)
+
         verbosity = pysam.set_verbosity(0)  # silence htslib's "no index file" message
         try:
             self._bcf = pysam.VariantFile(path, "r")
@@ -269,7 +278,7 @@ class VcfReader:
             end = buf.find(b"\n", at + 1) if at >= 0 else -1
             if end >= 0:
                 break
-            more = self._read(CHUNK_BYTES)
+            more = self._read(FIRST_CHUNK_BYTES)
             if not more:
                 if at >= 0:
                     buf, end = buf + b"\n", len(buf)
@@ -338,8 +347,10 @@ class VcfReader:
         """Decompressed data lines in chunks that end at a line boundary."""
         buf = self._pending
         self._pending = b""
+        want = FIRST_CHUNK_BYTES
         while True:
-            more = self._read(CHUNK_BYTES)
+            more = self._read(max(want - len(buf), 1))
+            want = min(2 * want, CHUNK_BYTES)
             if not more:
                 if buf.strip():
                     yield buf if buf.endswith(b"\n") else buf + b"\n"
@@ -426,17 +437,18 @@ class VcfReader:
         return cols.take(pa.array(rows)), rows
 
     def batches(self) -> Iterator[pa.RecordBatch]:
-        """Yield ``VARIANT_BATCH`` batches of ``batch_size`` rows (the last may be shorter)."""
+        """Yield ``VARIANT_BATCH`` batches of up to ``batch_size`` rows: the first ones are
+        smaller (from :data:`FIRST_BATCH_ROWS`, doubling), the last may be shorter."""
         pending: list[pa.Table] = []
-        size = 0
+        size, target = 0, min(FIRST_BATCH_ROWS, self.batch_size)
         for table in self._tables():
             pending.append(table)
             size += table.num_rows
-            if size >= self.batch_size:
+            while size >= target:
                 merged = pa.concat_tables(pending).combine_chunks()
-                full = size - size % self.batch_size
-                yield from merged.slice(0, full).to_batches(max_chunksize=self.batch_size)
-                pending, size = [merged.slice(full)], size - full
+                yield from merged.slice(0, target).to_batches(max_chunksize=target)
+                pending, size = [merged.slice(target)], size - target
+                target = min(2 * target, self.batch_size)
         if size:
             yield from (
                 pa.concat_tables(pending).combine_chunks().to_batches(max_chunksize=self.batch_size)

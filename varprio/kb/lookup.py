@@ -11,6 +11,7 @@ trimming alleles to their minimal representation on both sides.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,8 @@ class SiteLookup:
     _cache: OrderedDict[int, tuple[pa.Array, pa.Table]] = field(
         init=False, default_factory=OrderedDict
     )
+    # batches are joined on several threads: one reads the file and updates the cache at a time
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         # not memory-mapped: the pages of a 1 GB gnomAD table would count as resident memory
@@ -115,15 +118,16 @@ class SiteLookup:
 
     def _read(self, group: int) -> tuple[pa.Array, pa.Table]:
         """A row group's keys and values, through a small LRU cache."""
-        if group in self._cache:
-            self._cache.move_to_end(group)
-            return self._cache[group]
-        rows = self.file.read_row_group(group)
-        keys = site_keys(rows["chrom"], rows["pos"], rows["ref"], rows["alt"], trim=False)
-        self._cache[group] = (keys, rows.select(self.columns))
-        while len(self._cache) > CACHE_GROUPS:
-            self._cache.popitem(last=False)
-        return self._cache[group]
+        with self._lock:
+            if group in self._cache:
+                self._cache.move_to_end(group)
+                return self._cache[group]
+            rows = self.file.read_row_group(group)
+            keys = site_keys(rows["chrom"], rows["pos"], rows["ref"], rows["alt"], trim=False)
+            found = self._cache[group] = (keys, rows.select(self.columns))
+            while len(self._cache) > CACHE_GROUPS:
+                self._cache.popitem(last=False)
+            return found
 
     def _wanted(self, chrom: pa.Array, pos: np.ndarray) -> list[tuple[int, np.ndarray]]:
         """Row groups that may hold query rows, each with those rows' indices."""

@@ -1,6 +1,7 @@
 """Write one case's results in every requested format, all outputs atomic together.
 
-``--format`` is a comma list of :data:`FORMATS`; with ``--out-prefix PREFIX``:
+``--format`` is a comma list of :data:`varprio.report.formats.FORMATS`; with
+``--out-prefix PREFIX``:
 
 - ``tsv``: ``PREFIX.variants.tsv``, ``PREFIX.genes.tsv`` (genes with ``matched_terms`` and
   ``excluded_terms`` for the top genes)
@@ -10,7 +11,7 @@
 - ``html``: ``PREFIX.html``, a self-contained page for a genetic counsellor
 
 Every file of a case is written to a temporary name and renamed only when all formats
-succeeded.  Without a prefix one of :data:`STDOUT_FORMATS` goes to stdout.  ``--format vcf``
+succeeded.  Without a prefix one of the ``STDOUT_FORMATS`` goes to stdout.  ``--format vcf``
 reads the input twice: stdin ('-') is first spooled to a temporary file
 (:func:`reusable_input`).
 """
@@ -22,7 +23,10 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import pyarrow as pa
 
 from varprio import __version__
 from varprio.errors import UsageError
@@ -34,25 +38,6 @@ from varprio.report.explain import CaseReport, case_report
 from varprio.report.html import write_html
 from varprio.report.parquet import write_parquet
 from varprio.report.tsv import stream_tsv, write_tsv
-from varprio.report.vcf import ranked_info, write_annotated_vcf
-
-FORMATS = ("tsv", "json", "parquet", "vcf", "html")
-STDOUT_FORMATS = ("tsv", "json")
-
-
-def check_formats(formats: list[str], to_stdout: bool = False) -> None:
-    """Refuse unknown output formats (and, for stdout, more than one) before any work."""
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        raise UsageError(
-            f"--format: unknown format(s) {', '.join(unknown) or '(none)'}; "
-            f"expected a comma list of {', '.join(FORMATS)}"
-        )
-    if to_stdout and (len(set(formats)) > 1 or formats[0] not in STDOUT_FORMATS):
-        raise UsageError(
-            f"--format {','.join(formats)}: needs --out-prefix; without it one of "
-            f"{', '.join(STDOUT_FORMATS)} is written to stdout"
-        )
 
 
 @contextlib.contextmanager
@@ -73,11 +58,9 @@ def provenance(res: Resources) -> Provenance:
     return Provenance(res.command, res.kb.label, res.model_label)
 
 
-def _tsv(report: CaseReport, prefix: str, group: AtomicFiles) -> None:
-    for table, name in ((report.result.variants, "variants"), (report.genes, "genes")):
-        path = group.path(Path(f"{prefix}.{name}.tsv"))
-        with open(path, "wb") as fh:
-            stream_tsv(table, report.provenance, fh)
+def _tsv_file(table: pa.Table, path: Path, prov: Provenance) -> None:
+    with open(path, "wb") as fh:
+        stream_tsv(table, prov, fh)
 
 
 def _parquet(report: CaseReport, prefix: str, group: AtomicFiles) -> None:
@@ -103,6 +86,8 @@ def vcf_header_lines(report: CaseReport) -> list[str]:
 def _vcf(report: CaseReport, prefix: str, group: AtomicFiles, source: str | None) -> None:
     if source is None or source == "-":
         raise UsageError("--format vcf: the input VCF must be a file (not stdin) to annotate it")
+    from varprio.report.vcf import ranked_info, write_annotated_vcf  # (pysam: 10 ms to import)
+
     final = Path(f"{prefix}.vcf.gz")
     tmp = group.path(final)
     info, descriptions = ranked_info(report.result.variants, report.result.genes)
@@ -139,17 +124,24 @@ def write_case(
         else:
             write_tsv(result.variants, "-", prov)
         return
-    report = case_report(result, res, prov, case_id)
-    with atomic_files() as group:
+    with atomic_files() as group, ThreadPoolExecutor(1) as pool:
+        variants_tsv = None
+        if "tsv" in formats:  # the largest file: written while the report is put together
+            path = group.path(Path(f"{out_prefix}.variants.tsv"))
+            variants_tsv = pool.submit(_tsv_file, result.variants, path, prov)
+        report = case_report(result, res, prov, case_id)
         _write_files(report, out_prefix, formats, group, source, jsonl)
+        if variants_tsv is not None:
+            variants_tsv.result()
 
 
 def _write_files(
     report: CaseReport, prefix: str, formats: list[str], group: AtomicFiles,
     source: str | None, jsonl: Path | None,
 ) -> None:  # fmt: skip
+    """Every requested file but the variant TSV (:func:`write_case` writes that one)."""
     if "tsv" in formats:
-        _tsv(report, prefix, group)
+        _tsv_file(report.genes, group.path(Path(f"{prefix}.genes.tsv")), report.provenance)
     if "json" in formats:
         doc = json_out.case_document(report)
         json_out.write_json(json_out.dumps(doc), group.path(Path(f"{prefix}.json")))
