@@ -33,6 +33,10 @@ from varprio.schemas import VARIANT_BATCH
 
 log = logging.getLogger(__name__)
 
+#: Records per batch joined at a time: two threads share an exome's batches more evenly than
+#: with the reader's default (exome: 0.31-0.34 s to annotate instead of 0.36-0.45 s).
+BATCH_ROWS = 32_768
+
 VARIANT_COLUMNS = (
     "rank", "chrom", "pos", "ref", "alt", "gene", "hgnc_id", "transcript_id", "consequence",
     "impact", "exon", "hgvs_c", "hgvs_p",
@@ -281,7 +285,7 @@ def run_case(res: Resources, req: CaseRequest, cohort: pa.Table | None = None) -
     regions = None if req.all_records else res.regions
     pick = family_picker(req)
     x_calls = XCalls()
-    with VcfReader(req.vcf, req.sample, regions=regions, family=pick,
+    with VcfReader(req.vcf, req.sample, regions=regions, family=pick, batch_size=BATCH_ROWS,
                    annotations=req.vcf_annotations) as reader:  # fmt: skip
         family = reader.family
         sex = _proband_sex(req, pheno.sex, family)

@@ -51,8 +51,8 @@ CHUNK_BYTES = 8 << 20  # decompressed text parsed at once (bounds memory; no fas
 # The first chunk and batch are small, and each next one twice as large up to the maximum,
 # so that annotation starts early and overlaps the reading (an exome's first rows were
 # otherwise ready only after its whole text had been parsed).
-FIRST_CHUNK_BYTES = 1 << 20
-FIRST_BATCH_ROWS = 8192
+FIRST_CHUNK_BYTES = 512 << 10
+FIRST_BATCH_ROWS = 4096
 SNIFF_BYTES = 1 << 16  # one BGZF block
 BCF_CHUNK_RECORDS = 50_000
 _CONTIG = re.compile(r"^##contig=<(.*)>\s*$")
