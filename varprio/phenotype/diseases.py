@@ -8,6 +8,7 @@ is a few column conversions, no parsing.  Rows of every array are addressed by t
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -128,5 +129,13 @@ class DiseaseModels:
         return self.not_dis[self.not_off[t] : self.not_off[t + 1]]
 
     def disease_annotations(self, d: int) -> np.ndarray:
-        """Term indices of the annotations of disease index d."""
-        return self.an_term[self.an_dis == d]
+        """Term indices of the annotations of disease index d (in annotation order)."""
+        order, offsets = self._by_disease
+        return self.an_term[order[offsets[d] : offsets[d + 1]]]
+
+    @cached_property
+    def _by_disease(self) -> tuple[np.ndarray, np.ndarray]:
+        """Annotation rows grouped by disease (CSR), built on first use: explaining the top
+        genes looks up hundreds of diseases, each a scan of every annotation otherwise."""
+        order = np.argsort(self.an_dis, kind="stable")
+        return order, _csr(self.an_dis[order], self.n_diseases)
