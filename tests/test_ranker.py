@@ -170,3 +170,20 @@ def test_reason_words_and_pheval_ties() -> None:
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 1002)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "1,002nd"]  # fmt: skip
     assert max_ranks(np.array([0.9, 0.5, 0.5, 0.1])).tolist() == [1, 3, 3, 4]
+
+
+def test_common_rows_left_out_of_prediction_or_not_give_the_same_table(
+    tiny_kb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether BA1-common rows are left out of prediction (many common) or predicted and then
+    zeroed (few common), the ranked table is the same."""
+    from varprio import pipeline, ranker
+
+    res = pipeline.load_resources(tiny_kb, "pytest")
+    req = pipeline.CaseRequest(str(CASE), HPO.split(","), None, [], None, None, None, None)
+    tables = []
+    for skip in (10**9, 0):  # any common row left out; never left out
+        monkeypatch.setattr(ranker, "COMMON_SKIP", skip)
+        tables.append(pipeline.run_case(res, req).variants)
+    assert tables[0].equals(tables[1])
+    assert 0.0 in tables[0]["score"].to_pylist()  # the case has a common row

@@ -67,6 +67,10 @@ def _with_outputs(
     )
 
 
+#: Common rows are left out of prediction when more than one in COMMON_SKIP rows is common.
+COMMON_SKIP = 4
+
+
 def ba1_common(scored: pa.Table) -> np.ndarray:
     """Rows that are BA1-common: highest population AF of the knowledge base (``max_pop_af``,
     else 1000 Genomes) at least :data:`BA1_AF`."""
@@ -187,11 +191,13 @@ class LearnedRanker:
         """Add transparent columns, ``score``, ``probability`` and ``reasons``."""
         scored, matrix = featurize(candidates, sex, family)
         common = ba1_common(scored)  # common variants score 0 whatever the model says
-        if common.any():  # (a row selection copies the matrix: only when it saves work)
+        # Selecting rows copies the matrix: worth it when many are common (a real exome's
+        # calls mostly are), not for a few (the copy took longer than predicting them).
+        if common.sum() * COMMON_SKIP > len(common):
             raw = np.zeros(scored.num_rows)
             raw[~common] = self.raw_scores(matrix[~common])
         else:
-            raw = self.raw_scores(matrix)
+            raw = np.where(common, 0.0, self.raw_scores(matrix))
         return _with_outputs(scored, *self._finish(scored, matrix, raw))
 
     def _finish(
