@@ -25,7 +25,7 @@ from varprio.calibration import Calibration
 from varprio.errors import ModelError
 from varprio.features import FEATURE_COLUMNS, featurize
 from varprio.io.ped import Family
-from varprio.kb.fetch import sha256sum
+from varprio.kb.manifest import sha256sum
 from varprio.lgbm import Booster, LightGBMError
 from varprio.parallel import THREADS
 from varprio.reasons import reasons

@@ -7,7 +7,6 @@ build time), verified against the pinned sha256 and only the named data files ar
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from varprio.errors import KnowledgeBaseError
+from varprio.kb.manifest import sha256sum
 
 log = logging.getLogger(__name__)
 
@@ -133,15 +133,6 @@ REGISTRY_SOURCES: tuple[RegistrySource, ...] = (
         "MIT",
     ),
 )
-
-
-def sha256sum(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def fetch(source: RegistrySource, cache: Path) -> Path:

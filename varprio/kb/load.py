@@ -12,8 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from varprio.errors import KnowledgeBaseError
-from varprio.kb.fetch import sha256sum
-from varprio.kb.manifest import Manifest
+from varprio.kb.manifest import Manifest, sha256sum
 
 
 def default_kb_path() -> Path:

@@ -14,6 +14,15 @@ from varprio.schemas import ASSEMBLY, SCHEMA_VERSION
 MANIFEST = "manifest.json"
 
 
+def sha256sum(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
 @dataclass
 class TableEntry:
     """One Parquet table of the knowledge base."""
