@@ -29,7 +29,7 @@ RNG = np.random.default_rng(7)
 N = 5000
 COLUMNS = {
     "distinct_floats": pa.array(RNG.random(N)),
-    "few_floats": pa.array(RNG.choice([0.1, 0.25, 1 / 3, 0.0, np.nan], N)),
+    "few_floats": pa.array(RNG.choice([0.1, 0.25, 1 / 3, 0.0, -0.0, np.nan], N)),
     "few_floats_nulls": pa.array(RNG.choice([0.5, 2e-7, 1e6], N), mask=RNG.random(N) < 0.5),
     "float32": pa.array(RNG.choice([0.1, 0.7, 123.456], N).astype(np.float32)),
     "ints": pa.array(RNG.integers(-5, 10**6, N), mask=RNG.random(N) < 0.1),
