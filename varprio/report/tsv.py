@@ -6,6 +6,7 @@ their shortest form, lists ``;``-joined, booleans ``yes``/``no``, missing values
 
 from __future__ import annotations
 
+import functools
 import io
 import sys
 from collections import deque
@@ -98,16 +99,11 @@ def _as_text(col: pa.ChunkedArray | pa.Array) -> pa.Array:
     return pc.fill_null(text, MISSING)
 
 
+@functools.lru_cache(maxsize=4)  # (thread-safe: slices are formatted on several threads)
 def _missing(n: int) -> pa.Array:
     """``n`` missing values as text (one shared array per length: most optional columns are
     empty in a knowledge base without gnomAD, ClinVar or scores)."""
-    if _MISSING_CACHE.get(n) is None:
-        _MISSING_CACHE.clear()
-        _MISSING_CACHE[n] = pc.fill_null(pa.nulls(n, pa.string()), MISSING)
-    return _MISSING_CACHE[n]
-
-
-_MISSING_CACHE: dict[int, pa.Array] = {}
+    return pc.fill_null(pa.nulls(n, pa.string()), MISSING)
 
 
 #: Rows formatted and written at a time: bounds the memory of a genome's variant table.
