@@ -150,8 +150,12 @@ def test_gene_model_cache_round_trip_and_rebuild(tiny_kb: Path) -> None:
                                   kb.table("gene_models/exons"))  # fmt: skip
     cache = _gene_model_cache(kb)
     cache.unlink(missing_ok=True)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    legacy = cache.parent / "0123456789abcdef.npz"  # an earlier version's cache file
+    legacy.write_bytes(b"old")
     first = load_gene_model(kb)  # builds and writes the cache
     assert cache.is_file() and not list(cache.parent.glob(".*.tmp"))
+    assert not legacy.exists()
     cached = load_gene_model(kb)
     want = gene_model_arrays(built)
     for got in (first, cached):

@@ -129,6 +129,8 @@ def load_gene_model(kb: KnowledgeBase) -> GeneModel:
         with open(tmp, "wb") as fh:
             write_arrays(fh, gene_model_arrays(model))
         os.replace(tmp, path)
+        for old in path.parent.glob("*.npz"):  # earlier versions' format, never read again
+            old.unlink(missing_ok=True)
     except OSError as exc:  # e.g. a read-only home: build it every time
         tmp.unlink(missing_ok=True)
         log.debug("gene model cache %s not written: %s", path, exc)
