@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from varprio.io.vcf import VcfReader, prefetch
 from varprio.kb.load import KnowledgeBase, open_kb
 from varprio.kb.sources.hgnc import symbol_lookup
 from varprio.kb.sources.hpo import TABLE_NAMES
-from varprio.parallel import THREADS
+from varprio.parallel import THREADS, ordered_map
 from varprio.phenotype.ontology import Ontology
 from varprio.phenotype.similarity import DiseaseModels, PatientScores, gene_table, score_patient
 from varprio.rank import rank_genes, rank_variants, tie_min_rank
@@ -188,19 +186,15 @@ def annotated_candidates(
         rows = res.annotator.annotate(carried)
         return rows.filter(pc.is_valid(rows["gene"]))
 
-    parts: list[pa.Table | None] = []
-    # Batches are joined on THREADS threads (the joins are mostly Arrow and NumPy kernels,
-    # which release the GIL) while the next one is read; at most THREADS wait in order.
-    with ThreadPoolExecutor(THREADS) as pool:
-        pending: deque[Future[pa.Table | None]] = deque()
-        for batch in prefetch(reader.batches()):
+    def counted() -> Iterator[pa.RecordBatch]:
+        for batch in prefetch(reader.batches()):  # the next batch is read meanwhile
             if x_calls is not None:
                 x_calls.add(batch)
-            pending.append(pool.submit(genic, batch))
-            if len(pending) > THREADS:
-                parts.append(pending.popleft().result())
-        parts.extend(future.result() for future in pending)
-    tables = [p for p in parts if p is not None]
+            yield batch
+
+    # Batches are joined on several threads (the joins are mostly Arrow and NumPy kernels,
+    # which release the GIL), in order.
+    tables = [t for t in ordered_map(genic, counted(), ahead=THREADS + 1) if t is not None]
     if not tables:
         return res.annotator.annotate(VARIANT_BATCH.empty_table())
     return pa.concat_tables(tables)

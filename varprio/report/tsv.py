@@ -9,8 +9,6 @@ from __future__ import annotations
 import functools
 import io
 import sys
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -19,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from varprio.parallel import THREADS
+from varprio.parallel import THREADS, ordered_map
 from varprio.provenance import Provenance
 from varprio.report.atomic import atomic_text
 
@@ -129,14 +127,8 @@ def stream_tsv(table: pa.Table, provenance: Provenance, out: BinaryIO) -> None:
         for part in slices:
             out.write(_slice_text(part))
         return
-    with ThreadPoolExecutor(THREADS) as pool:  # in order, at most 2 slices a thread in flight
-        pending: deque[Future[pa.Buffer]] = deque()
-        for part in slices:
-            pending.append(pool.submit(_slice_text, part))
-            if len(pending) >= 2 * THREADS:
-                out.write(pending.popleft().result())
-        while pending:
-            out.write(pending.popleft().result())
+    for text in ordered_map(_slice_text, slices, ahead=2 * THREADS):  # 2 slices a thread
+        out.write(text)
 
 
 def render(table: pa.Table, provenance: Provenance) -> str:
