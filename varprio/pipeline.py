@@ -121,15 +121,16 @@ class CaseResult:
 
 
 def load_resources(
-    kb_path: Path | KnowledgeBase | None, command: str, model_spec: str | Path | None = None
+    kb: KnowledgeBase | Path | None, command: str, model_spec: str | Path | None = None
 ) -> Resources:
-    """Open the knowledge base (unless given open), build the in-memory indexes and load
-    the ranker.
+    """Build the in-memory indexes of the knowledge base (an open one, or opened from its
+    directory, None for the default) and load the ranker.
 
     ``model_spec``: a model directory, ``"transparent"``, or None for the shipped model.
     """
     start = time.perf_counter()
-    kb = kb_path if isinstance(kb_path, KnowledgeBase) else open_kb(kb_path)
+    if not isinstance(kb, KnowledgeBase):
+        kb = open_kb(kb)
     hpo_tables = {n: kb.table(f"hpo/{n}") for n in TABLE_NAMES}
     ontology = Ontology.from_tables(hpo_tables)
     diseases = DiseaseModels.from_tables(hpo_tables, ontology)

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 
 from varprio.errors import KnowledgeBaseError
 from varprio.kb.manifest import Manifest, sha256sum
+from varprio.parallel import THREADS
 
 
 def default_kb_path() -> Path:
@@ -65,14 +66,14 @@ class KnowledgeBase:
             found = self._tables[name] = found.result()
         return found
 
-    def preload(self, names: Iterable[str], threads: int = 2) -> None:
+    def preload(self, names: Iterable[str]) -> None:
         """Start reading those of ``names`` the knowledge base has on background threads
         (Parquet decoding releases the GIL: start-up goes on meanwhile); :meth:`table`
         waits for them."""
         wanted = [n for n in names if n in self.manifest.tables and n not in self._tables]
         if not wanted:
             return
-        pool = ThreadPoolExecutor(threads)
+        pool = ThreadPoolExecutor(THREADS)
         for name in wanted:
             self._tables[name] = pool.submit(self._read, name, False)
         pool.shutdown(wait=False)
